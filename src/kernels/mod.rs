@@ -1,0 +1,3 @@
+//! Pure arithmetic on slices, with the summation orders Spark's BLAS uses. No allocation.
+
+pub mod blas;

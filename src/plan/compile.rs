@@ -1,0 +1,254 @@
+//! `Compiler`: what stages lower into. It owns the column schema while loading (names resolved
+//! to slots once, here), the raw inputs discovered along the way, and the step list.
+
+use std::collections::HashMap;
+
+use super::{ColumnSpec, ColumnType, Nominal, Plan, Role, SlotIndex, StageInfo, Step};
+use crate::error::{LoadError, LoadErrorKind};
+use crate::spark::{LoadLimits, Metadata, ReadContext, SparkVersion};
+use crate::stages::feature::cast::CastToString;
+
+/// What a stage accepts for an input column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Any numeric column, read from `Slot::num` (Spark casts to double).
+    Numeric,
+    /// A string; numeric columns are cast with Spark's string cast (StringIndexer does this).
+    String,
+    /// A vector of the given width, if the stage knows it.
+    Vector(Option<usize>),
+    /// Numeric or vector (VectorAssembler); a raw input defaults to double.
+    NumericOrVector,
+    StringArray,
+}
+
+pub struct Compiler<'a> {
+    pub read: ReadContext<'a>,
+    /// Forced scoring semantics (`LoadOptions`); `None` follows each stage's writer.
+    pub semantics_override: Option<SparkVersion>,
+    /// Caller-declared types of raw inputs (e.g. a raw vector column and its width).
+    pub declared: &'a HashMap<String, (ColumnType, Option<usize>)>,
+    columns: Vec<ColumnSpec>,
+    by_name: HashMap<String, SlotIndex>,
+    inputs: Vec<SlotIndex>,
+    outputs: Vec<SlotIndex>,
+    dropped: Vec<SlotIndex>,
+    steps: Vec<Step>,
+    step_stage: Vec<u32>,
+    stages: Vec<StageInfo>,
+    current: Option<(usize, SparkVersion)>,
+    pub depth: u32,
+}
+
+fn default_version() -> SparkVersion {
+    SparkVersion::new(3, 5)
+}
+
+impl<'a> Compiler<'a> {
+    pub fn new(
+        read: ReadContext<'a>,
+        semantics_override: Option<SparkVersion>,
+        declared: &'a HashMap<String, (ColumnType, Option<usize>)>,
+    ) -> Self {
+        Compiler {
+            read,
+            semantics_override,
+            declared,
+            columns: Vec::new(),
+            by_name: HashMap::new(),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            dropped: Vec::new(),
+            steps: Vec::new(),
+            step_stage: Vec::new(),
+            stages: Vec::new(),
+            current: None,
+            depth: 0,
+        }
+    }
+
+    pub fn limits(&self) -> &LoadLimits {
+        self.read.limits
+    }
+
+    /// Starts a stage: later steps and errors are attributed to it.
+    pub fn begin_stage(&mut self, meta: &Metadata, params: Vec<(String, String)>) -> Result<usize, LoadError> {
+        crate::spark::limits::check("stage count", self.stages.len() as u64 + 1, self.read.limits.max_stages)
+            .map_err(|e| e.in_file(&meta.file))?;
+        let index = self.stages.len();
+        self.stages.push(StageInfo {
+            uid: meta.uid.clone(),
+            class: meta.class.clone(),
+            spark_version: meta.spark_version_text.clone(),
+            params,
+        });
+        let version = self
+            .semantics_override
+            .or(meta.spark_version)
+            .unwrap_or_else(default_version);
+        self.current = Some((index, version));
+        Ok(index)
+    }
+
+    /// The Spark version whose formulas the current stage follows.
+    pub fn semantics(&self) -> SparkVersion {
+        self.current.map(|(_, v)| v).unwrap_or_else(default_version)
+    }
+
+    pub fn push(&mut self, step: Step) {
+        let stage = self.current.map(|(i, _)| i as u32).unwrap_or(0);
+        self.steps.push(step);
+        self.step_stage.push(stage);
+    }
+
+    pub fn column(&self, slot: SlotIndex) -> Option<&ColumnSpec> {
+        self.columns.get(slot)
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<SlotIndex> {
+        self.by_name.get(name).copied()
+    }
+
+    /// Resolves an input column, creating a raw input when no earlier stage produced it.
+    pub fn input(&mut self, meta: &Metadata, name: &str, want: Want) -> Result<SlotIndex, LoadError> {
+        let err = |msg: String| meta.error(LoadErrorKind::Schema, msg).in_column(name);
+        let Some(slot) = self.lookup(name) else {
+            let (ty, width) = match self.declared.get(name) {
+                Some(&(ty, width)) => (ty, width),
+                None => match want {
+                    Want::Numeric | Want::NumericOrVector => (ColumnType::Double, None),
+                    Want::String => (ColumnType::String, None),
+                    Want::Vector(w) => (ColumnType::Vector, w),
+                    Want::StringArray => (ColumnType::StringArray, None),
+                },
+            };
+            let slot = self.add(name, ty, width, Role::Input);
+            self.inputs.push(slot);
+            return self.check_input(meta, slot, name, want);
+        };
+        if self.dropped.contains(&slot) {
+            return Err(err("column was removed by an earlier stage".into()));
+        }
+        self.check_input(meta, slot, name, want)
+    }
+
+    fn check_input(&mut self, meta: &Metadata, slot: SlotIndex, name: &str, want: Want) -> Result<SlotIndex, LoadError> {
+        let err = |msg: String| meta.error(LoadErrorKind::Schema, msg).in_column(name);
+        let Some(col) = self.columns.get_mut(slot) else {
+            return Err(err("internal: unknown slot".into()));
+        };
+        match (want, col.ty) {
+            (Want::Numeric, t) if t.is_numeric() => Ok(slot),
+            (Want::NumericOrVector, t) if t.is_numeric() || t == ColumnType::Vector => Ok(slot),
+            (Want::String, ColumnType::String) => Ok(slot),
+            (Want::String, t) if t.is_numeric() => {
+                // StringIndexer casts numeric columns to string with Spark's cast rules.
+                let is_int = matches!(t, ColumnType::Int | ColumnType::Bool);
+                let hidden = self.hidden(ColumnType::String);
+                self.push(Step::CastToString(CastToString { from: slot, to: hidden, is_int }));
+                Ok(hidden)
+            }
+            (Want::Vector(w), ColumnType::Vector) => {
+                match (w, col.width) {
+                    (Some(w), Some(have)) if w != have => Err(err(format!(
+                        "vector width is {have} but the stage expects {w}"
+                    ))),
+                    (Some(w), None) => {
+                        col.width = Some(w);
+                        Ok(slot)
+                    }
+                    _ => Ok(slot),
+                }
+            }
+            (Want::StringArray, ColumnType::StringArray) => Ok(slot),
+            (want, ty) => Err(err(format!(
+                "column has type {} but the stage needs {}",
+                ty.spark_name(),
+                match want {
+                    Want::Numeric => "a number",
+                    Want::String => "a string",
+                    Want::Vector(_) => "a vector",
+                    Want::NumericOrVector => "a number or a vector",
+                    Want::StringArray => "an array of strings",
+                }
+            ))),
+        }
+    }
+
+    /// Declares a stage output column. Spark refuses to overwrite an existing column.
+    pub fn output(
+        &mut self,
+        meta: &Metadata,
+        name: &str,
+        ty: ColumnType,
+        width: Option<usize>,
+    ) -> Result<SlotIndex, LoadError> {
+        if self.lookup(name).is_some() {
+            return Err(meta
+                .error(LoadErrorKind::Schema, "output column already exists")
+                .in_column(name));
+        }
+        let slot = self.add(name, ty, width, Role::Output);
+        if let Some(col) = self.columns.get_mut(slot) {
+            col.stage = self.current.map(|(i, _)| i);
+        }
+        self.outputs.push(slot);
+        Ok(slot)
+    }
+
+    /// Sets the nominal attribute of a produced column (StringIndexer, Bucketizer…).
+    pub fn set_nominal(&mut self, slot: SlotIndex, nominal: Nominal) {
+        if let Some(col) = self.columns.get_mut(slot) {
+            col.nominal = Some(nominal);
+        }
+    }
+
+    /// Scratch storage for a step, invisible to callers.
+    pub fn hidden(&mut self, ty: ColumnType) -> SlotIndex {
+        let name = format!("__hidden_{}", self.columns.len());
+        let slot = self.columns.len();
+        self.columns.push(ColumnSpec { name, ty, width: None, role: Role::Hidden, stage: None, nominal: None });
+        slot
+    }
+
+    /// Removes a column from the visible output (ColumnPruner).
+    pub fn drop_column(&mut self, name: &str) {
+        if let Some(slot) = self.by_name.remove(name) {
+            self.dropped.push(slot);
+        }
+    }
+
+    fn add(&mut self, name: &str, ty: ColumnType, width: Option<usize>, role: Role) -> SlotIndex {
+        let slot = self.columns.len();
+        self.columns.push(ColumnSpec {
+            name: name.to_string(),
+            ty,
+            width,
+            role,
+            stage: None,
+            nominal: None,
+        });
+        self.by_name.insert(name.to_string(), slot);
+        slot
+    }
+
+    pub fn finish(self, root: &Metadata) -> Plan {
+        let semantics = self
+            .semantics_override
+            .or(root.spark_version)
+            .unwrap_or_else(default_version);
+        Plan {
+            root_class: root.class.clone(),
+            spark_version: root.spark_version,
+            spark_version_text: root.spark_version_text.clone(),
+            semantics,
+            columns: self.columns,
+            inputs: self.inputs,
+            outputs: self.outputs,
+            dropped: self.dropped,
+            steps: self.steps,
+            step_stage: self.step_stage,
+            stages: self.stages,
+        }
+    }
+}

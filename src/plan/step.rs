@@ -1,0 +1,120 @@
+//! `Step`: the closed set of operations a plan runs, one `match` per step per row. Each
+//! variant's struct lives in the stage file that lowers to it (one Spark family per file) and
+//! has `fn run(&self, slots: &mut [Slot]) -> StepResult`.
+
+use super::slot::Slot;
+use super::SlotIndex;
+use crate::error::ScoreErrorKind;
+use crate::stages::{classification, feature};
+
+/// Whether the row goes on or is dropped, as Spark's `handleInvalid = "skip"` or a filter does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Skip,
+}
+
+/// A scoring failure inside a step: what and which column; the session adds the stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    pub kind: ScoreErrorKind,
+    pub column: u32,
+}
+
+impl Fault {
+    pub fn new(kind: ScoreErrorKind, column: SlotIndex) -> Self {
+        Fault { kind, column: column as u32 }
+    }
+}
+
+pub type StepResult = Result<Flow, Fault>;
+
+/// Moves a slot out so a step can write it while reading the others; `put` returns it. Moving
+/// a `Slot` moves its buffers' pointers, never their contents.
+#[inline]
+pub fn take(slots: &mut [Slot], i: SlotIndex) -> Slot {
+    slots.get_mut(i).map(std::mem::take).unwrap_or_default()
+}
+
+#[inline]
+pub fn put(slots: &mut [Slot], i: SlotIndex, slot: Slot) {
+    if let Some(s) = slots.get_mut(i) {
+        *s = slot;
+    }
+}
+
+/// Runs `f` with the output slot `out` moved out of `slots`.
+#[inline]
+pub fn produce<R>(slots: &mut [Slot], out: SlotIndex, f: impl FnOnce(&[Slot], &mut Slot) -> R) -> R {
+    let mut o = take(slots, out);
+    let r = f(slots, &mut o);
+    put(slots, out, o);
+    r
+}
+
+static EMPTY: Slot = Slot {
+    null: true,
+    num: 0.0,
+    text: String::new(),
+    vec: super::slot::VecBuf { size: 0, sparse: false, indices: Vec::new(), values: Vec::new() },
+    tokens: super::slot::TokenBuf { text: String::new(), ends: Vec::new() },
+};
+
+/// A slot by index; the compiler guarantees indices are in range, an out-of-range index reads
+/// as NULL rather than panicking.
+#[inline]
+pub fn slot(slots: &[Slot], i: SlotIndex) -> &Slot {
+    slots.get(i).unwrap_or(&EMPTY)
+}
+
+macro_rules! steps {
+    ($($variant:ident($ty:ty),)*) => {
+        #[derive(Debug, Clone)]
+        pub enum Step {
+            $($variant($ty),)*
+        }
+
+        impl Step {
+            #[inline]
+            pub fn run(&self, slots: &mut [Slot]) -> StepResult {
+                match self {
+                    $(Step::$variant(s) => s.run(slots),)*
+                }
+            }
+        }
+    };
+}
+
+steps! {
+    CastToString(feature::cast::CastToString),
+    StringIndexer(feature::string_indexer::StringIndexerStep),
+    VectorAssembler(feature::vector_assembler::VectorAssemblerStep),
+    LogisticRegression(classification::logistic_regression::LogisticRegressionStep),
+}
+
+/// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back
+/// so its capacity survives to the next row.
+#[inline]
+pub fn take_scratch(slots: &mut [Slot], i: SlotIndex) -> Vec<f64> {
+    slots.get_mut(i).map(|s| std::mem::take(&mut s.vec.values)).unwrap_or_default()
+}
+
+#[inline]
+pub fn return_scratch(slots: &mut [Slot], i: SlotIndex, buf: Vec<f64>) {
+    if let Some(s) = slots.get_mut(i) {
+        s.vec.values = buf;
+    }
+}
+
+/// Moves a hidden slot's vector out for a step to fill; `put_slot_vec` returns it.
+#[inline]
+pub fn take_slot_vec(slots: &mut [Slot], i: SlotIndex) -> super::slot::VecBuf {
+    slots.get_mut(i).map(|s| std::mem::take(&mut s.vec)).unwrap_or_default()
+}
+
+#[inline]
+pub fn put_slot_vec(slots: &mut [Slot], i: SlotIndex, v: super::slot::VecBuf) {
+    if let Some(s) = slots.get_mut(i) {
+        s.vec = v;
+    }
+}

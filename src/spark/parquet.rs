@@ -1,0 +1,443 @@
+//! Parquet data of a saved stage, read into a small owned `Table` of `Datum`s, plus the Spark
+//! UDT decodings every stage needs: `VectorUDT` and `MatrixUDT` (spark-format.md section 3).
+//!
+//! Sizes are checked against `LoadLimits` before decoding: file size, row count and the
+//! uncompressed size each column chunk declares in the footer, so a hostile footer cannot make
+//! us allocate gigabytes. The parquet crate is not panic-free on corrupt input, so decoding runs
+//! under `catch_unwind` as a second line of defence and a panic becomes a `BadParquet` error.
+
+use std::fs::File;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::Field;
+
+use super::{dir, limits, ReadContext};
+use crate::error::{LoadError, LoadErrorKind};
+
+/// One decoded Parquet value. Integers of every width become `Int`, floats become `Double`
+/// (f32 → f64 is exact).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Datum {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Double(f64),
+    Str(String),
+    List(Vec<Datum>),
+    Struct(Vec<(String, Datum)>),
+    Map(Vec<(Datum, Datum)>),
+}
+
+/// Rows of every part file of one data directory, in file order.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The data directory, as shown in messages.
+    pub file: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Datum>>,
+}
+
+/// A Spark ML vector as stored: dense values, or sparse (size, indices, values).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparkVector {
+    pub size: usize,
+    /// `None` for a dense vector.
+    pub indices: Option<Vec<u32>>,
+    pub values: Vec<f64>,
+}
+
+impl SparkVector {
+    pub fn to_dense(&self) -> Vec<f64> {
+        match &self.indices {
+            None => self.values.clone(),
+            Some(indices) => {
+                let mut out = vec![0.0; self.size];
+                for (&i, &v) in indices.iter().zip(&self.values) {
+                    if let Some(slot) = out.get_mut(i as usize) {
+                        *slot = v;
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+/// A dense matrix in row-major order (`values[r * cols + c]`), whatever the stored layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    pub rows: usize,
+    pub cols: usize,
+    pub values: Vec<f64>,
+}
+
+impl Matrix {
+    pub fn get(&self, r: usize, c: usize) -> f64 {
+        self.values.get(r * self.cols + c).copied().unwrap_or(0.0)
+    }
+    pub fn row(&self, r: usize) -> &[f64] {
+        self.values.get(r * self.cols..(r + 1) * self.cols).unwrap_or(&[])
+    }
+}
+
+fn bad(msg: impl Into<String>) -> LoadError {
+    LoadError::new(LoadErrorKind::BadData, msg)
+}
+
+impl Datum {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Datum::Null)
+    }
+    pub fn as_f64(&self) -> Result<f64, LoadError> {
+        match self {
+            Datum::Double(v) => Ok(*v),
+            Datum::Int(v) => Ok(*v as f64),
+            other => Err(bad(format!("expected a number, found {}", other.kind()))),
+        }
+    }
+    pub fn as_i64(&self) -> Result<i64, LoadError> {
+        match self {
+            Datum::Int(v) => Ok(*v),
+            other => Err(bad(format!("expected an integer, found {}", other.kind()))),
+        }
+    }
+    pub fn as_bool(&self) -> Result<bool, LoadError> {
+        match self {
+            Datum::Bool(v) => Ok(*v),
+            other => Err(bad(format!("expected a boolean, found {}", other.kind()))),
+        }
+    }
+    pub fn as_str(&self) -> Result<&str, LoadError> {
+        match self {
+            Datum::Str(v) => Ok(v),
+            other => Err(bad(format!("expected a string, found {}", other.kind()))),
+        }
+    }
+    pub fn as_list(&self) -> Result<&[Datum], LoadError> {
+        match self {
+            Datum::List(v) => Ok(v),
+            other => Err(bad(format!("expected a list, found {}", other.kind()))),
+        }
+    }
+    pub fn as_map(&self) -> Result<&[(Datum, Datum)], LoadError> {
+        match self {
+            Datum::Map(v) => Ok(v),
+            other => Err(bad(format!("expected a map, found {}", other.kind()))),
+        }
+    }
+    pub fn field(&self, name: &str) -> Result<&Datum, LoadError> {
+        match self {
+            Datum::Struct(fields) => fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v)
+                .ok_or_else(|| bad(format!("struct has no field `{name}`"))),
+            other => Err(bad(format!("expected a struct, found {}", other.kind()))),
+        }
+    }
+    pub fn opt_field(&self, name: &str) -> Option<&Datum> {
+        match self {
+            Datum::Struct(fields) => fields.iter().find(|(n, _)| n == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    /// Field by position, for 4.x tuples written as `_1, _2, …` and older named ones alike.
+    pub fn field_at(&self, index: usize) -> Result<&Datum, LoadError> {
+        match self {
+            Datum::Struct(fields) => fields
+                .get(index)
+                .map(|(_, v)| v)
+                .ok_or_else(|| bad(format!("struct has no field number {index}"))),
+            other => Err(bad(format!("expected a struct, found {}", other.kind()))),
+        }
+    }
+    pub fn f64_list(&self) -> Result<Vec<f64>, LoadError> {
+        self.as_list()?.iter().map(Datum::as_f64).collect()
+    }
+    pub fn i64_list(&self) -> Result<Vec<i64>, LoadError> {
+        self.as_list()?.iter().map(Datum::as_i64).collect()
+    }
+    pub fn str_list(&self) -> Result<Vec<String>, LoadError> {
+        self.as_list()?
+            .iter()
+            .map(|d| d.as_str().map(str::to_string))
+            .collect()
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Datum::Null => "null",
+            Datum::Bool(_) => "a boolean",
+            Datum::Int(_) => "an integer",
+            Datum::Double(_) => "a double",
+            Datum::Str(_) => "a string",
+            Datum::List(_) => "a list",
+            Datum::Struct(_) => "a struct",
+            Datum::Map(_) => "a map",
+        }
+    }
+
+    /// Decodes `VectorUDT`: `type` 0 = sparse (size, indices, values), 1 = dense (values).
+    pub fn to_vector(&self, max_width: u64) -> Result<SparkVector, LoadError> {
+        let kind = self.field("type")?.as_i64()?;
+        let values = self.field("values")?.f64_list()?;
+        match kind {
+            1 => {
+                limits::check("vector width", values.len() as u64, max_width)?;
+                Ok(SparkVector { size: values.len(), indices: None, values })
+            }
+            0 => {
+                let size = self.field("size")?.as_i64()?;
+                let size = u64::try_from(size).map_err(|_| bad(format!("negative sparse vector size {size}")))?;
+                limits::check("vector width", size, max_width)?;
+                let raw = self.field("indices")?.i64_list()?;
+                if raw.len() != values.len() {
+                    return Err(bad(format!(
+                        "sparse vector has {} indices but {} values",
+                        raw.len(),
+                        values.len()
+                    )));
+                }
+                let mut indices = Vec::with_capacity(raw.len());
+                let mut previous: i64 = -1;
+                for i in raw {
+                    if i <= previous || i as u64 >= size {
+                        return Err(bad(format!(
+                            "sparse vector index {i} is out of order or not below size {size}"
+                        )));
+                    }
+                    previous = i;
+                    indices.push(i as u32);
+                }
+                Ok(SparkVector { size: size as usize, indices: Some(indices), values })
+            }
+            other => Err(bad(format!("vector type {other} is neither 0 (sparse) nor 1 (dense)"))),
+        }
+    }
+
+    /// Decodes `MatrixUDT` into a dense row-major matrix (section 3.2).
+    pub fn to_matrix(&self, max_cells: u64) -> Result<Matrix, LoadError> {
+        let kind = self.field("type")?.as_i64()?;
+        let rows = self.field("numRows")?.as_i64()?;
+        let cols = self.field("numCols")?.as_i64()?;
+        let transposed = self.field("isTransposed")?.as_bool()?;
+        let (Ok(rows), Ok(cols)) = (usize::try_from(rows), usize::try_from(cols)) else {
+            return Err(bad(format!("matrix has a negative shape {rows}×{cols}")));
+        };
+        let cells = (rows as u64).saturating_mul(cols as u64);
+        limits::check("matrix cells", cells, max_cells)?;
+        let values = self.field("values")?.f64_list()?;
+        let mut out = vec![0.0; cells as usize];
+        match kind {
+            1 => {
+                if values.len() as u64 != cells {
+                    return Err(bad(format!(
+                        "dense {rows}×{cols} matrix has {} values",
+                        values.len()
+                    )));
+                }
+                for r in 0..rows {
+                    for c in 0..cols {
+                        let src = if transposed { r * cols + c } else { r + c * rows };
+                        out[r * cols + c] = values[src];
+                    }
+                }
+            }
+            0 => {
+                let ptrs = self.field("colPtrs")?.i64_list()?;
+                let idx = self.field("rowIndices")?.i64_list()?;
+                // CSC when not transposed; CSR of the matrix when transposed.
+                let (major, minor) = if transposed { (rows, cols) } else { (cols, rows) };
+                if ptrs.len() != major + 1 || idx.len() != values.len() {
+                    return Err(bad("sparse matrix pointers do not match its shape"));
+                }
+                for m in 0..major {
+                    let (start, end) = (ptrs[m], ptrs[m + 1]);
+                    if start < 0 || end < start || end as usize > values.len() {
+                        return Err(bad("sparse matrix pointers are out of range"));
+                    }
+                    for k in start as usize..end as usize {
+                        let n = idx[k];
+                        if n < 0 || n as usize >= minor {
+                            return Err(bad("sparse matrix index is out of range"));
+                        }
+                        let (r, c) = if transposed { (m, n as usize) } else { (n as usize, m) };
+                        out[r * cols + c] = values[k];
+                    }
+                }
+            }
+            other => return Err(bad(format!("matrix type {other} is neither 0 nor 1"))),
+        }
+        Ok(Matrix { rows, cols, values: out })
+    }
+}
+
+impl Table {
+    pub fn column_index(&self, name: &str) -> Result<usize, LoadError> {
+        self.columns.iter().position(|c| c == name).ok_or_else(|| {
+            bad(format!(
+                "Parquet data has no column `{name}` (columns: {})",
+                self.columns.join(", ")
+            ))
+            .in_file(&self.file)
+        })
+    }
+    pub fn has_column(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c == name)
+    }
+    /// The value at (row, column name), with file and column named on error.
+    pub fn get(&self, row: usize, name: &str) -> Result<&Datum, LoadError> {
+        let col = self.column_index(name)?;
+        self.rows
+            .get(row)
+            .and_then(|r| r.get(col))
+            .ok_or_else(|| bad(format!("row {row} is missing")).in_file(&self.file))
+    }
+    /// The only row of a single-row model (most stages), or an error naming the file.
+    pub fn single_row(&self) -> Result<usize, LoadError> {
+        match self.rows.len() {
+            1 => Ok(0),
+            n => Err(bad(format!("expected exactly one data row, found {n}")).in_file(&self.file)),
+        }
+    }
+    /// Decodes with file and column attached to any error.
+    pub fn decode<T>(
+        &self,
+        row: usize,
+        name: &str,
+        f: impl FnOnce(&Datum) -> Result<T, LoadError>,
+    ) -> Result<T, LoadError> {
+        let d = self.get(row, name)?;
+        f(d).map_err(|e| e.in_column(name).in_file(&self.file))
+    }
+}
+
+/// Reads every Parquet part file in `dir` into one table.
+pub fn read_table(ctx: &ReadContext<'_>, dir: &Path) -> Result<Table, LoadError> {
+    let files = dir::parquet_files(ctx, dir)?;
+    let mut table = Table {
+        file: ctx.display(dir),
+        columns: Vec::new(),
+        rows: Vec::new(),
+    };
+    for path in files {
+        let shown = ctx.display(&path);
+        let part = catch_unwind(AssertUnwindSafe(|| read_file(ctx, &path, &mut table)))
+            .unwrap_or_else(|_| {
+                Err(LoadError::new(
+                    LoadErrorKind::BadParquet,
+                    "the Parquet decoder failed on this file (corrupt data)",
+                ))
+            });
+        part.map_err(|e| e.in_file(&shown))?;
+    }
+    Ok(table)
+}
+
+fn parquet_error(e: parquet::errors::ParquetError) -> LoadError {
+    LoadError::new(LoadErrorKind::BadParquet, format!("not a readable Parquet file: {e}"))
+}
+
+fn read_file(ctx: &ReadContext<'_>, path: &Path, table: &mut Table) -> Result<(), LoadError> {
+    let file = File::open(path).map_err(|e| LoadError::new(LoadErrorKind::Io, e.to_string()))?;
+    let len = file
+        .metadata()
+        .map_err(|e| LoadError::new(LoadErrorKind::Io, e.to_string()))?
+        .len();
+    limits::check("Parquet file size", len, ctx.limits.max_parquet_bytes)?;
+    let reader = SerializedFileReader::new(file).map_err(parquet_error)?;
+    let meta = reader.metadata();
+    let mut declared_rows: u64 = 0;
+    for rg in meta.row_groups() {
+        let rows = u64::try_from(rg.num_rows()).map_err(|_| bad("negative row count in footer"))?;
+        declared_rows = declared_rows.saturating_add(rows);
+        for col in rg.columns() {
+            let compressed = u64::try_from(col.compressed_size()).unwrap_or(u64::MAX);
+            if compressed > len {
+                return Err(LoadError::new(
+                    LoadErrorKind::BadParquet,
+                    format!("footer declares a column chunk of {compressed} bytes in a file of {len} bytes"),
+                ));
+            }
+            let uncompressed = u64::try_from(col.uncompressed_size()).unwrap_or(u64::MAX);
+            limits::check(
+                "uncompressed column chunk size",
+                uncompressed,
+                ctx.limits.max_uncompressed_bytes,
+            )?;
+        }
+    }
+    limits::check(
+        "row count",
+        declared_rows.saturating_add(table.rows.len() as u64),
+        ctx.limits.max_rows,
+    )?;
+    let columns: Vec<String> = meta
+        .file_metadata()
+        .schema_descr()
+        .root_schema()
+        .get_fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    if table.columns.is_empty() {
+        table.columns = columns;
+    } else if table.columns != columns {
+        return Err(bad(format!(
+            "part files disagree on columns: {} vs {}",
+            table.columns.join(","),
+            columns.join(",")
+        )));
+    }
+    let iter = reader.get_row_iter(None).map_err(parquet_error)?;
+    for row in iter {
+        let row = row.map_err(parquet_error)?;
+        let mut values = Vec::with_capacity(table.columns.len());
+        for (_, field) in row.get_column_iter() {
+            values.push(convert(field));
+        }
+        table.rows.push(values);
+    }
+    Ok(())
+}
+
+fn convert(field: &Field) -> Datum {
+    match field {
+        Field::Null => Datum::Null,
+        Field::Bool(v) => Datum::Bool(*v),
+        Field::Byte(v) => Datum::Int(i64::from(*v)),
+        Field::Short(v) => Datum::Int(i64::from(*v)),
+        Field::Int(v) => Datum::Int(i64::from(*v)),
+        Field::Long(v) => Datum::Int(*v),
+        Field::UByte(v) => Datum::Int(i64::from(*v)),
+        Field::UShort(v) => Datum::Int(i64::from(*v)),
+        Field::UInt(v) => Datum::Int(i64::from(*v)),
+        Field::ULong(v) => Datum::Int(*v as i64),
+        Field::Float16(v) => Datum::Double(f64::from(*v)),
+        Field::Float(v) => Datum::Double(f64::from(*v)),
+        Field::Double(v) => Datum::Double(*v),
+        Field::Str(v) => Datum::Str(v.clone()),
+        Field::Bytes(v) => Datum::Str(String::from_utf8_lossy(v.data()).into_owned()),
+        Field::Group(row) => Datum::Struct(
+            row.get_column_iter()
+                .map(|(name, f)| (name.clone(), convert(f)))
+                .collect(),
+        ),
+        Field::ListInternal(list) => Datum::List(list.elements().iter().map(convert).collect()),
+        Field::MapInternal(map) => Datum::Map(
+            map.entries()
+                .iter()
+                .map(|(k, v)| (convert(k), convert(v)))
+                .collect(),
+        ),
+        // Spark ML never stores these types in model data.
+        Field::Decimal(_)
+        | Field::Date(_)
+        | Field::TimeMillis(_)
+        | Field::TimeMicros(_)
+        | Field::TimestampMillis(_)
+        | Field::TimestampMicros(_) => Datum::Null,
+    }
+}

@@ -1,0 +1,34 @@
+//! Spark's `org.apache.spark.ml.feature` transformers and models.
+
+pub mod cast;
+pub mod string_indexer;
+pub mod vector_assembler;
+
+/// Spark's `handleInvalid` values, shared by many feature stages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandleInvalid {
+    Error,
+    Skip,
+    Keep,
+}
+
+impl HandleInvalid {
+    pub fn parse(meta: &crate::spark::Metadata, default: &str) -> Result<Self, crate::error::LoadError> {
+        match meta.str_or("handleInvalid", default)?.as_str() {
+            "error" => Ok(HandleInvalid::Error),
+            "skip" => Ok(HandleInvalid::Skip),
+            "keep" => Ok(HandleInvalid::Keep),
+            other => Err(meta.error(
+                crate::error::LoadErrorKind::BadMetadata,
+                format!("handleInvalid `{other}` is not error, skip or keep"),
+            )),
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            HandleInvalid::Error => "error",
+            HandleInvalid::Skip => "skip",
+            HandleInvalid::Keep => "keep",
+        }
+    }
+}

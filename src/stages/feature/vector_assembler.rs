@@ -1,0 +1,118 @@
+//! `org.apache.spark.ml.feature.VectorAssembler` (spark-format.md 7.5), metadata only.
+//! `handleInvalid` exists since 2.4; older writers fail on null and let NaN through.
+
+use super::HandleInvalid;
+use crate::error::{LoadError, ScoreErrorKind};
+use crate::plan::step::{produce, return_scratch, slot, take_scratch};
+use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, Want};
+use crate::spark::Metadata;
+
+#[derive(Debug, Clone, Copy)]
+pub struct AssembledInput {
+    pub slot: SlotIndex,
+    pub is_vector: bool,
+    /// Width used for a NULL vector in keep mode (from upstream metadata).
+    pub width: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VectorAssemblerStep {
+    pub inputs: Vec<AssembledInput>,
+    pub output: SlotIndex,
+    pub handle_invalid: HandleInvalid,
+    /// Writers before 2.4 had no handleInvalid: NaN scalars pass even in error mode.
+    pub nan_is_error: bool,
+    pub scratch: SlotIndex,
+}
+
+impl VectorAssemblerStep {
+    #[inline]
+    pub fn run(&self, slots: &mut [Slot]) -> StepResult {
+        // Validity first: skip and error act before any output is built.
+        for input in &self.inputs {
+            let s = slot(slots, input.slot);
+            let invalid_nan = !input.is_vector && !s.null && s.num.is_nan();
+            if s.null || (invalid_nan && self.nan_is_error) {
+                match self.handle_invalid {
+                    HandleInvalid::Skip => return Ok(Flow::Skip),
+                    HandleInvalid::Error => {
+                        let kind = if s.null { ScoreErrorKind::NullValue } else { ScoreErrorKind::NanValue };
+                        return Err(Fault::new(kind, input.slot));
+                    }
+                    HandleInvalid::Keep => {
+                        if s.null && input.is_vector && input.width.is_none() {
+                            return Err(Fault::new(ScoreErrorKind::BadVectorSize, input.slot));
+                        }
+                    }
+                }
+            }
+        }
+        let mut scratch = take_scratch(slots, self.scratch);
+        let r = produce(slots, self.output, |slots, out| {
+            let v = &mut out.vec;
+            v.reset_sparse(0);
+            let mut offset = 0usize;
+            for input in &self.inputs {
+                let s = slot(slots, input.slot);
+                if input.is_vector {
+                    if s.null {
+                        let w = input.width.unwrap_or(0);
+                        for k in 0..w {
+                            v.indices.push((offset + k) as u32);
+                            v.values.push(f64::NAN);
+                        }
+                        offset += w;
+                    } else {
+                        s.vec.for_each_active(|i, x| {
+                            if x != 0.0 {
+                                v.indices.push((offset + i) as u32);
+                                v.values.push(x);
+                            }
+                        });
+                        offset += s.vec.size;
+                    }
+                } else {
+                    let x = if s.null { f64::NAN } else { s.num };
+                    if x != 0.0 {
+                        v.indices.push(offset as u32);
+                        v.values.push(x);
+                    }
+                    offset += 1;
+                }
+            }
+            v.size = offset;
+            v.compress(&mut scratch);
+            out.null = false;
+            Ok(Flow::Continue)
+        });
+        return_scratch(slots, self.scratch, scratch);
+        r
+    }
+}
+
+pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
+    let names = meta.opt_str_array("inputCols")?.unwrap_or_default();
+    let output = meta.str_or("outputCol", &format!("{}__output", meta.uid))?;
+    let handle_invalid = HandleInvalid::parse(meta, "error")?;
+    let nan_is_error = c.semantics_override.or(meta.spark_version).is_none_or(|v| v.at_least(2, 4));
+    c.begin_stage(meta, vec![
+        ("inputCols".into(), names.join(",")),
+        ("outputCol".into(), output.clone()),
+        ("handleInvalid".into(), handle_invalid.name().into()),
+    ])?;
+    let mut inputs = Vec::with_capacity(names.len());
+    let mut total = Some(0usize);
+    for name in &names {
+        let slot = c.input(meta, name, Want::NumericOrVector)?;
+        let (is_vector, width) = match c.column(slot) {
+            Some(col) if col.ty == ColumnType::Vector => (true, col.width),
+            _ => (false, Some(1)),
+        };
+        total = total.zip(width).map(|(t, w)| t + w);
+        inputs.push(AssembledInput { slot, is_vector, width });
+    }
+    let out = c.output(meta, &output, ColumnType::Vector, total)?;
+    let scratch = c.hidden(ColumnType::Vector);
+    c.push(Step::VectorAssembler(VectorAssemblerStep { inputs, output: out, handle_invalid, nan_is_error, scratch }));
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Spark's regression stages.
