@@ -1,0 +1,201 @@
+//! Shared conformance harness: runs a Spark-made case (model dir, input.jsonl,
+//! expected.jsonl) through the Rust API and compares with Spark's transform output.
+//!
+//! Tolerance: doubles match when |a-b| <= 1e-9 * max(|a|,|b|) (relative 1e-9), or when both
+//! are within 1e-12 of each other, a floor for results of cancellation near zero whose
+//! relative error is meaningless (e.g. margins summed in another BLAS order). Strings, ints,
+//! booleans, NaN-ness, infinities, skip/error outcomes and vector representation (sparse vs
+//! dense) must match exactly.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use mlscore::json::{self, VectorFormat};
+use mlscore::{Model, Outcome};
+use serde_json::{Map, Value as Json};
+
+pub const REL_TOL: f64 = 1e-9;
+pub const ABS_FLOOR: f64 = 1e-12;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn read_jsonl(path: &Path) -> Vec<Map<String, Json>> {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| match serde_json::from_str(l) {
+            Ok(Json::Object(m)) => m,
+            other => panic!("{}: bad line {l}: {other:?}", path.display()),
+        })
+        .collect()
+}
+
+fn num(v: &Json) -> Option<f64> {
+    json::number(v)
+}
+
+pub fn doubles_match(a: f64, b: f64) -> bool {
+    if a.is_nan() || b.is_nan() {
+        return a.is_nan() && b.is_nan();
+    }
+    if a.is_infinite() || b.is_infinite() {
+        return a == b;
+    }
+    let diff = (a - b).abs();
+    diff <= REL_TOL * a.abs().max(b.abs()) || diff <= ABS_FLOOR
+}
+
+/// Dense values and "is sparse" of a vector in either JSON form.
+fn vector_of(v: &Json) -> Option<(Vec<f64>, bool)> {
+    let b = json::parse_vector(v)?;
+    let sparse = b.sparse;
+    let mut dense = vec![0.0; b.size];
+    if sparse {
+        for (&i, &x) in b.indices.iter().zip(&b.values) {
+            dense[i as usize] = x;
+        }
+    } else {
+        dense = b.values;
+    }
+    Some((dense, sparse))
+}
+
+/// Compares one expected value with ours; `None` when equal, else a description.
+pub fn compare(column: &str, expected: &Json, ours: &Json, check_sparsity: bool) -> Option<String> {
+    let differ = || Some(format!("column `{column}`: expected {expected}, got {ours}"));
+    match (expected, ours) {
+        (Json::Null, Json::Null) => None,
+        (Json::Null, _) | (_, Json::Null) => differ(),
+        (Json::String(a), Json::String(b)) if num(expected).is_none() => (a != b).then(differ).flatten(),
+        (Json::Bool(a), Json::Bool(b)) => (a != b).then(differ).flatten(),
+        (Json::Array(ea), Json::Array(oa)) if ea.iter().all(|x| x.is_string() && num(x).is_none()) && !ea.is_empty() => {
+            (ea != oa).then(differ).flatten()
+        }
+        (Json::Array(_) | Json::Object(_), _) => {
+            let (Some((e, es)), Some((o, os))) = (vector_of(expected), vector_of(ours)) else {
+                if expected.is_array() && ours.is_array() {
+                    // array<string> that is empty, or other arrays
+                    return (expected != ours).then(differ).flatten();
+                }
+                return differ();
+            };
+            if e.len() != o.len() {
+                return Some(format!("column `{column}`: expected a vector of size {}, got {}", e.len(), o.len()));
+            }
+            if check_sparsity && es != os {
+                return Some(format!(
+                    "column `{column}`: Spark's vector is {} but ours is {}",
+                    if es { "sparse" } else { "dense" },
+                    if os { "sparse" } else { "dense" }
+                ));
+            }
+            for (i, (a, b)) in e.iter().zip(&o).enumerate() {
+                if !doubles_match(*a, *b) {
+                    return Some(format!("column `{column}`[{i}]: expected {a:e}, got {b:e}"));
+                }
+            }
+            None
+        }
+        _ => match (num(expected), num(ours)) {
+            (Some(a), Some(b)) => {
+                if expected.is_i64() || expected.is_u64() {
+                    (a != b).then(differ).flatten()
+                } else {
+                    (!doubles_match(a, b)).then(differ).flatten()
+                }
+            }
+            _ => differ(),
+        },
+    }
+}
+
+/// Runs a case; returns (rows compared, problems).
+pub fn run_case(model_dir: &Path, input: &Path, expected: &Path) -> Result<usize, Vec<String>> {
+    let model = Model::load(model_dir).map_err(|e| vec![format!("load failed: {e}")])?;
+    let inputs = read_jsonl(input);
+    let expected = read_jsonl(expected);
+    if inputs.len() != expected.len() {
+        return Err(vec![format!("{} input rows but {} expected rows", inputs.len(), expected.len())]);
+    }
+    let mut session = model.session();
+    let mut problems = Vec::new();
+    for (row, exp) in inputs.iter().zip(&expected) {
+        let id = row.get("_id").cloned().unwrap_or(Json::Null);
+        let set = json::set_inputs(&mut session, row);
+        let result = set.map_err(|e| e.to_string()).and_then(|()| session.score().map_err(|e| model.describe_error(&e)));
+        let exp_skipped = exp.get("_skipped").is_some();
+        let exp_error = exp.get("_error").and_then(|e| e.as_str());
+        match (&result, exp_skipped, exp_error) {
+            (Ok(Outcome::Skipped), true, _) => {}
+            (Err(_), _, Some(_)) => {}
+            (Ok(Outcome::Scored), false, None) => {
+                let ours = json::output_row(&session, row, Ok(Outcome::Scored), VectorFormat::Spark);
+                for (col, ev) in exp {
+                    if col == "_id" {
+                        continue;
+                    }
+                    match ours.get(col) {
+                        None => problems.push(format!("row {id}: column `{col}` missing from our output")),
+                        Some(ov) => {
+                            if let Some(p) = compare(col, ev, ov, true) {
+                                problems.push(format!("row {id}: {p}"));
+                            }
+                        }
+                    }
+                }
+            }
+            (r, skipped, err) => problems.push(format!(
+                "row {id}: expected {}, got {}",
+                if skipped { "skipped".to_string() } else if let Some(e) = err { format!("error ({e})") } else { "a scored row".to_string() },
+                match r {
+                    Ok(Outcome::Scored) => "a scored row".to_string(),
+                    Ok(Outcome::Skipped) => "skipped".to_string(),
+                    Err(e) => format!("error ({e})"),
+                }
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(inputs.len())
+    } else {
+        Err(problems)
+    }
+}
+
+/// Runs every case under `root` (each a dir with model/, input.jsonl, expected.jsonl).
+/// Prints one line per case and a closing count; returns the failures.
+pub fn run_suite(root: &Path) -> (usize, Vec<(String, Vec<String>)>) {
+    let mut cases: Vec<PathBuf> = fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("expected.jsonl").is_file())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no cases under {}", root.display());
+    let filter = std::env::var("MLSCORE_CASE").ok();
+    let mut passed = 0;
+    let mut failed = Vec::new();
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+            continue;
+        }
+        match run_case(&case.join("model"), &case.join("input.jsonl"), &case.join("expected.jsonl")) {
+            Ok(rows) => {
+                println!("ok   {name} ({rows} rows)");
+                passed += 1;
+            }
+            Err(problems) => {
+                println!("FAIL {name}: {} problem(s); first: {}", problems.len(), problems[0]);
+                failed.push((name, problems));
+            }
+        }
+    }
+    println!("{}: {passed} cases passed, {} failed", root.display(), failed.len());
+    (passed, failed)
+}
