@@ -13,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use mlscore::json::{self, VectorFormat};
-use mlscore::{Model, Outcome};
+use mlscore::{LoadOptions, Model, Outcome};
 use serde_json::{Map, Value as Json};
 
 pub const REL_TOL: f64 = 1e-9;
@@ -115,7 +115,11 @@ pub fn compare(column: &str, expected: &Json, ours: &Json, check_sparsity: bool)
 
 /// Runs a case; returns (rows compared, problems).
 pub fn run_case(model_dir: &Path, input: &Path, expected: &Path) -> Result<usize, Vec<String>> {
-    let model = Model::load(model_dir).map_err(|e| vec![format!("load failed: {e}")])?;
+    run_case_with(model_dir, &LoadOptions::default(), input, expected)
+}
+
+pub fn run_case_with(model_dir: &Path, options: &LoadOptions, input: &Path, expected: &Path) -> Result<usize, Vec<String>> {
+    let model = Model::load_with(model_dir, options).map_err(|e| vec![format!("load failed: {e}")])?;
     let inputs = read_jsonl(input);
     let expected = read_jsonl(expected);
     if inputs.len() != expected.len() {
