@@ -90,6 +90,11 @@ steps! {
     StringIndexer(feature::string_indexer::StringIndexerStep),
     VectorAssembler(feature::vector_assembler::VectorAssemblerStep),
     LogisticRegression(classification::logistic_regression::LogisticRegressionStep),
+    // Issue 5 feature stages (main).
+    VectorSlice(feature::vector_slicer::VectorSliceStep),
+    Pca(feature::pca::PcaStep),
+    VectorIndexer(feature::vector_indexer::VectorIndexerStep),
+    ElementwiseProduct(feature::elementwise_product::ElementwiseProductStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

@@ -23,6 +23,13 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.StringIndexerModel",
     "org.apache.spark.ml.feature.VectorAssembler",
     "org.apache.spark.ml.classification.LogisticRegressionModel",
+    "org.apache.spark.ml.feature.VectorSlicer",
+    "org.apache.spark.ml.feature.ChiSqSelectorModel",
+    "org.apache.spark.ml.feature.UnivariateFeatureSelectorModel",
+    "org.apache.spark.ml.feature.VarianceThresholdSelectorModel",
+    "org.apache.spark.ml.feature.PCAModel",
+    "org.apache.spark.ml.feature.VectorIndexerModel",
+    "org.apache.spark.ml.feature.ElementwiseProduct",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -43,6 +50,13 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.classification.LogisticRegressionModel" => {
             classification::logistic_regression::lower(c, meta)
         }
+        "org.apache.spark.ml.feature.VectorSlicer" => feature::vector_slicer::lower_slicer(c, meta),
+        "org.apache.spark.ml.feature.ChiSqSelectorModel"
+        | "org.apache.spark.ml.feature.UnivariateFeatureSelectorModel"
+        | "org.apache.spark.ml.feature.VarianceThresholdSelectorModel" => feature::vector_slicer::lower_selector(c, meta),
+        "org.apache.spark.ml.feature.PCAModel" => feature::pca::lower(c, meta),
+        "org.apache.spark.ml.feature.VectorIndexerModel" => feature::vector_indexer::lower(c, meta),
+        "org.apache.spark.ml.feature.ElementwiseProduct" => feature::elementwise_product::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

@@ -1,6 +1,10 @@
 //! Spark's `org.apache.spark.ml.feature` transformers and models.
 
 pub mod cast;
+pub mod elementwise_product;
+pub mod pca;
+pub mod vector_indexer;
+pub mod vector_slicer;
 pub mod string_indexer;
 pub mod vector_assembler;
 
