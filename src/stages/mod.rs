@@ -5,6 +5,7 @@
 pub mod classification;
 pub mod clustering;
 pub mod feature;
+pub mod mllib;
 pub mod predictor;
 pub mod regression;
 pub mod tree;
@@ -30,6 +31,12 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.PCAModel",
     "org.apache.spark.ml.feature.VectorIndexerModel",
     "org.apache.spark.ml.feature.ElementwiseProduct",
+    "org.apache.spark.mllib.classification.LogisticRegressionModel",
+    "org.apache.spark.mllib.classification.SVMModel",
+    "org.apache.spark.mllib.regression.LinearRegressionModel",
+    "org.apache.spark.mllib.regression.LassoModel",
+    "org.apache.spark.mllib.regression.RidgeRegressionModel",
+    "org.apache.spark.mllib.classification.NaiveBayesModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -57,6 +64,12 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.feature.PCAModel" => feature::pca::lower(c, meta),
         "org.apache.spark.ml.feature.VectorIndexerModel" => feature::vector_indexer::lower(c, meta),
         "org.apache.spark.ml.feature.ElementwiseProduct" => feature::elementwise_product::lower(c, meta),
+        "org.apache.spark.mllib.classification.LogisticRegressionModel"
+        | "org.apache.spark.mllib.classification.SVMModel"
+        | "org.apache.spark.mllib.regression.LinearRegressionModel"
+        | "org.apache.spark.mllib.regression.LassoModel"
+        | "org.apache.spark.mllib.regression.RidgeRegressionModel" => mllib::linear::lower(c, meta),
+        "org.apache.spark.mllib.classification.NaiveBayesModel" => mllib::naive_bayes::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))
