@@ -46,6 +46,20 @@ enum Command {
         #[arg(long, value_name = "COLUMN=TYPE")]
         declare: Vec<String>,
     },
+    /// Top-N recommendations of an ALS model for a user (or an item), as Spark's
+    /// recommendForUserSubset / recommendForItemSubset give them.
+    Recommend {
+        model: PathBuf,
+        /// User id to recommend items for.
+        #[arg(long, conflicts_with = "item", required_unless_present = "item")]
+        user: Option<i32>,
+        /// Item id to recommend users for.
+        #[arg(long)]
+        item: Option<i32>,
+        /// Number of recommendations.
+        #[arg(short = 'k', long, default_value_t = 10)]
+        k: usize,
+    },
     /// Show the model's Spark version, stages, inputs and outputs, or why it does not load.
     Inspect {
         model: Option<PathBuf>,
@@ -163,11 +177,30 @@ fn inspect(model: Option<PathBuf>, supported: bool) -> Result<(), String> {
     Ok(())
 }
 
+fn recommend(model: PathBuf, user: Option<i32>, item: Option<i32>, k: usize) -> Result<(), String> {
+    let model = Model::load(&model).map_err(|e| e.to_string())?;
+    let (for_user, id) = match (user, item) {
+        (Some(u), _) => (true, u),
+        (None, Some(i)) => (false, i),
+        (None, None) => return Err("give --user or --item".into()),
+    };
+    let mut out = vec![(0i32, 0f32); k];
+    let n = model.recommend(for_user, id, &mut out).ok_or("the model has no ALS stage")?;
+    let (key, other) = if for_user { ("user", "item") } else { ("item", "user") };
+    let recs: Vec<serde_json::Value> = out[..n]
+        .iter()
+        .map(|(i, r)| serde_json::json!({ other: i, "rating": json::double(f64::from(*r)) }))
+        .collect();
+    println!("{}", serde_json::json!({ key: id, "recommendations": recs }));
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Score { model, input, output, spark_semantics, vectors, declare } => score(model, input, output, spark_semantics, vectors, declare),
         Command::Inspect { model, supported } => inspect(model, supported),
+        Command::Recommend { model, user, item, k } => recommend(model, user, item, k),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

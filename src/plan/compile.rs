@@ -196,6 +196,16 @@ impl<'a> Compiler<'a> {
         Ok(slot)
     }
 
+    /// Types a raw input more precisely than `Want` could (ALS ids are ints), unless the
+    /// caller declared its type.
+    pub fn prefer_type(&mut self, slot: SlotIndex, ty: ColumnType) {
+        if let Some(col) = self.columns.get_mut(slot) {
+            if col.role == Role::Input && !self.declared.contains_key(&col.name) {
+                col.ty = ty;
+            }
+        }
+    }
+
     /// Sets the nominal attribute of a produced column (StringIndexer, Bucketizer…).
     pub fn set_nominal(&mut self, slot: SlotIndex, nominal: Nominal) {
         if let Some(col) = self.columns.get_mut(slot) {

@@ -5,7 +5,7 @@
 use super::slot::Slot;
 use super::SlotIndex;
 use crate::error::ScoreErrorKind;
-use crate::stages::{classification, feature, mllib};
+use crate::stages::{classification, feature, mllib, recommendation};
 
 /// Whether the row goes on or is dropped, as Spark's `handleInvalid = "skip"` or a filter does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +97,7 @@ steps! {
     ElementwiseProduct(feature::elementwise_product::ElementwiseProductStep),
     MllibLinear(mllib::linear::MllibLinearStep),
     MllibNaiveBayes(mllib::naive_bayes::MllibNaiveBayesStep),
+    Als(recommendation::als::AlsStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

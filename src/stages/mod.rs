@@ -7,6 +7,7 @@ pub mod clustering;
 pub mod feature;
 pub mod mllib;
 pub mod predictor;
+pub mod recommendation;
 pub mod regression;
 pub mod tree;
 
@@ -37,6 +38,7 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.mllib.regression.LassoModel",
     "org.apache.spark.mllib.regression.RidgeRegressionModel",
     "org.apache.spark.mllib.classification.NaiveBayesModel",
+    "org.apache.spark.ml.recommendation.ALSModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -70,6 +72,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         | "org.apache.spark.mllib.regression.LassoModel"
         | "org.apache.spark.mllib.regression.RidgeRegressionModel" => mllib::linear::lower(c, meta),
         "org.apache.spark.mllib.classification.NaiveBayesModel" => mllib::naive_bayes::lower(c, meta),
+        "org.apache.spark.ml.recommendation.ALSModel" => recommendation::als::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))
