@@ -5,7 +5,7 @@
 use super::slot::Slot;
 use super::SlotIndex;
 use crate::error::ScoreErrorKind;
-use crate::stages::{classification, feature, mllib, recommendation};
+use crate::stages::{classification, feature, mllib, recommendation, regression};
 
 /// Whether the row goes on or is dropped, as Spark's `handleInvalid = "skip"` or a filter does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +98,9 @@ steps! {
     MllibLinear(mllib::linear::MllibLinearStep),
     MllibNaiveBayes(mllib::naive_bayes::MllibNaiveBayesStep),
     Als(recommendation::als::AlsStep),
+    Glr(regression::generalized_linear_regression::GlrStep),
+    Aft(regression::aft_survival_regression::AftStep),
+    Isotonic(regression::isotonic_regression::IsotonicStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

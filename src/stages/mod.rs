@@ -39,6 +39,9 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.mllib.regression.RidgeRegressionModel",
     "org.apache.spark.mllib.classification.NaiveBayesModel",
     "org.apache.spark.ml.recommendation.ALSModel",
+    "org.apache.spark.ml.regression.GeneralizedLinearRegressionModel",
+    "org.apache.spark.ml.regression.AFTSurvivalRegressionModel",
+    "org.apache.spark.ml.regression.IsotonicRegressionModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -73,6 +76,11 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         | "org.apache.spark.mllib.regression.RidgeRegressionModel" => mllib::linear::lower(c, meta),
         "org.apache.spark.mllib.classification.NaiveBayesModel" => mllib::naive_bayes::lower(c, meta),
         "org.apache.spark.ml.recommendation.ALSModel" => recommendation::als::lower(c, meta),
+        "org.apache.spark.ml.regression.GeneralizedLinearRegressionModel" => {
+            regression::generalized_linear_regression::lower(c, meta)
+        }
+        "org.apache.spark.ml.regression.AFTSurvivalRegressionModel" => regression::aft_survival_regression::lower(c, meta),
+        "org.apache.spark.ml.regression.IsotonicRegressionModel" => regression::isotonic_regression::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))
