@@ -101,6 +101,8 @@ steps! {
     Glr(regression::generalized_linear_regression::GlrStep),
     Aft(regression::aft_survival_regression::AftStep),
     Isotonic(regression::isotonic_regression::IsotonicStep),
+    Mlp(classification::multilayer_perceptron::MlpStep),
+    Fm(classification::factorization_machines::FmStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

@@ -42,6 +42,9 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.regression.GeneralizedLinearRegressionModel",
     "org.apache.spark.ml.regression.AFTSurvivalRegressionModel",
     "org.apache.spark.ml.regression.IsotonicRegressionModel",
+    "org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel",
+    "org.apache.spark.ml.classification.FMClassificationModel",
+    "org.apache.spark.ml.regression.FMRegressionModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -81,6 +84,11 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         }
         "org.apache.spark.ml.regression.AFTSurvivalRegressionModel" => regression::aft_survival_regression::lower(c, meta),
         "org.apache.spark.ml.regression.IsotonicRegressionModel" => regression::isotonic_regression::lower(c, meta),
+        "org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel" => {
+            classification::multilayer_perceptron::lower(c, meta)
+        }
+        "org.apache.spark.ml.classification.FMClassificationModel" => classification::factorization_machines::lower(c, meta, true),
+        "org.apache.spark.ml.regression.FMRegressionModel" => classification::factorization_machines::lower(c, meta, false),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

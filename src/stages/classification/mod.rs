@@ -1,3 +1,5 @@
 //! Spark's `org.apache.spark.ml.classification` models.
 
+pub mod factorization_machines;
 pub mod logistic_regression;
+pub mod multilayer_perceptron;
