@@ -103,6 +103,7 @@ steps! {
     Isotonic(regression::isotonic_regression::IsotonicStep),
     Mlp(classification::multilayer_perceptron::MlpStep),
     Fm(classification::factorization_machines::FmStep),
+    OneVsRest(classification::one_vs_rest::OneVsRestStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

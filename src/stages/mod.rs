@@ -45,6 +45,7 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel",
     "org.apache.spark.ml.classification.FMClassificationModel",
     "org.apache.spark.ml.regression.FMRegressionModel",
+    "org.apache.spark.ml.classification.OneVsRestModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -89,6 +90,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         }
         "org.apache.spark.ml.classification.FMClassificationModel" => classification::factorization_machines::lower(c, meta, true),
         "org.apache.spark.ml.regression.FMRegressionModel" => classification::factorization_machines::lower(c, meta, false),
+        "org.apache.spark.ml.classification.OneVsRestModel" => classification::one_vs_rest::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

@@ -47,6 +47,7 @@ pub fn classifier_outputs(
         }
         None => None,
     };
+    c.last_raw_prediction = raw;
     Ok(ClassifierOutputs { raw, probability, prediction })
 }
 

@@ -3,3 +3,4 @@
 pub mod factorization_machines;
 pub mod logistic_regression;
 pub mod multilayer_perceptron;
+pub mod one_vs_rest;
