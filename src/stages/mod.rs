@@ -46,6 +46,9 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.classification.FMClassificationModel",
     "org.apache.spark.ml.regression.FMRegressionModel",
     "org.apache.spark.ml.classification.OneVsRestModel",
+    "org.apache.spark.ml.feature.PolynomialExpansion",
+    "org.apache.spark.ml.feature.DCT",
+    "org.apache.spark.ml.feature.Word2VecModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -91,6 +94,9 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.classification.FMClassificationModel" => classification::factorization_machines::lower(c, meta, true),
         "org.apache.spark.ml.regression.FMRegressionModel" => classification::factorization_machines::lower(c, meta, false),
         "org.apache.spark.ml.classification.OneVsRestModel" => classification::one_vs_rest::lower(c, meta),
+        "org.apache.spark.ml.feature.PolynomialExpansion" => feature::polynomial_expansion::lower(c, meta),
+        "org.apache.spark.ml.feature.DCT" => feature::dct::lower(c, meta),
+        "org.apache.spark.ml.feature.Word2VecModel" => feature::word2vec::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

@@ -1,10 +1,13 @@
 //! Spark's `org.apache.spark.ml.feature` transformers and models.
 
 pub mod cast;
+pub mod dct;
+pub mod polynomial_expansion;
 pub mod elementwise_product;
 pub mod pca;
 pub mod vector_indexer;
 pub mod vector_slicer;
+pub mod word2vec;
 pub mod string_indexer;
 pub mod vector_assembler;
 
