@@ -11,40 +11,13 @@ mod common;
 
 use std::path::PathBuf;
 
-use mlscore::{ColumnType, LoadErrorKind, LoadOptions, Model};
+use mlscore::{LoadErrorKind, Model};
 use serde_json::Value as Json;
 
 fn wild_dir() -> PathBuf {
     std::env::var_os("MLSCORE_WILD_MODELS")
         .map(PathBuf::from)
         .unwrap_or_else(|| common::repo().join("../shared/wild-models"))
-}
-
-fn column_type(spark: &str) -> Option<ColumnType> {
-    Some(match spark {
-        "double" => ColumnType::Double,
-        "int" | "bigint" | "smallint" | "tinyint" => ColumnType::Int,
-        "float" => ColumnType::Float,
-        "boolean" => ColumnType::Bool,
-        "string" => ColumnType::String,
-        "vector" => ColumnType::Vector,
-        "array<string>" => ColumnType::StringArray,
-        _ => return None,
-    })
-}
-
-/// The caller knows its input schema: declare it, as a user of the API would.
-fn options_from_schema(schema: &Json) -> LoadOptions {
-    let mut o = LoadOptions::default();
-    for input in schema.get("inputs").and_then(|i| i.as_array()).into_iter().flatten() {
-        let (Some(name), Some(ty)) = (input.get("name").and_then(|n| n.as_str()), input.get("type").and_then(|t| t.as_str())) else {
-            continue;
-        };
-        if let Some(ty) = column_type(ty) {
-            o.declare_input(name, ty, None);
-        }
-    }
-    o
 }
 
 #[test]
@@ -67,7 +40,7 @@ fn wild_models_load_or_fail_clearly_and_score_like_spark() {
         let options = std::fs::read_to_string(case.join("schema.json"))
             .ok()
             .and_then(|s| serde_json::from_str::<Json>(&s).ok())
-            .map(|s| options_from_schema(&s))
+            .map(|s| common::options_from_schema(&s))
             .unwrap_or_default();
         let loaded = std::panic::catch_unwind(|| Model::load_with(&dir, &options));
         let Ok(loaded) = loaded else {

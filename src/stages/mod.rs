@@ -199,10 +199,18 @@ fn unsupported(meta: &Metadata, class: &str) -> LoadError {
             format!("{class} is an estimator, evaluator or unfitted Pipeline, not a fitted model: save the result of fit()"),
         );
     }
-    let supported: Vec<&str> = SUPPORTED_CLASSES.iter().map(|c| crate::error::short_class(c)).collect();
+    let mut supported: Vec<String> = SUPPORTED_CLASSES
+        .iter()
+        .map(|c| match c.strip_prefix("org.apache.spark.") {
+            Some(rest) if rest.starts_with("mllib.") => format!("mllib {}", crate::error::short_class(rest)),
+            _ => crate::error::short_class(c).to_string(),
+        })
+        .collect();
+    supported.sort();
+    supported.dedup();
     meta.error(
         LoadErrorKind::UnsupportedStage,
-        format!("unsupported Spark class {class}; supported: {}", supported.join(", ")),
+        format!("unsupported Spark class {class}; mlscore supports: {}", supported.join(", ")),
     )
 }
 
