@@ -5,7 +5,7 @@
 use super::slot::Slot;
 use super::SlotIndex;
 use crate::error::ScoreErrorKind;
-use crate::stages::{classification, feature, mllib, recommendation, regression};
+use crate::stages::{classification, clustering, feature, mllib, recommendation, regression};
 
 /// Whether the row goes on or is dropped, as Spark's `handleInvalid = "skip"` or a filter does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +107,7 @@ steps! {
     Mlp(classification::multilayer_perceptron::MlpStep),
     Fm(classification::factorization_machines::FmStep),
     OneVsRest(classification::one_vs_rest::OneVsRestStep),
+    GaussianMixture(clustering::gaussian_mixture::GaussianMixtureStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

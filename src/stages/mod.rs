@@ -49,6 +49,7 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.PolynomialExpansion",
     "org.apache.spark.ml.feature.DCT",
     "org.apache.spark.ml.feature.Word2VecModel",
+    "org.apache.spark.ml.clustering.GaussianMixtureModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -97,6 +98,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.feature.PolynomialExpansion" => feature::polynomial_expansion::lower(c, meta),
         "org.apache.spark.ml.feature.DCT" => feature::dct::lower(c, meta),
         "org.apache.spark.ml.feature.Word2VecModel" => feature::word2vec::lower(c, meta),
+        "org.apache.spark.ml.clustering.GaussianMixtureModel" => clustering::gaussian_mixture::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

@@ -1,1 +1,3 @@
-//! Spark's clustering stages.
+//! Spark's `org.apache.spark.ml.clustering` models.
+
+pub mod gaussian_mixture;
