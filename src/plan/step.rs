@@ -5,7 +5,7 @@
 use super::slot::Slot;
 use super::SlotIndex;
 use crate::error::ScoreErrorKind;
-use crate::stages::{classification, feature};
+use crate::stages::{classification, clustering, feature, regression, tree};
 
 /// Whether the row goes on or is dropped, as Spark's `handleInvalid = "skip"` or a filter does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +90,16 @@ steps! {
     StringIndexer(feature::string_indexer::StringIndexerStep),
     VectorAssembler(feature::vector_assembler::VectorAssemblerStep),
     LogisticRegression(classification::logistic_regression::LogisticRegressionStep),
+    LinearRegression(regression::linear_regression::LinearRegressionStep),
+    LinearSvc(classification::linear_svc::LinearSvcStep),
+    NaiveBayes(classification::naive_bayes::NaiveBayesStep),
+    DecisionTreeClassifier(tree::decision_tree::DecisionTreeClassifierStep),
+    DecisionTreeRegressor(tree::decision_tree::DecisionTreeRegressorStep),
+    RandomForestClassifier(tree::random_forest::RandomForestClassifierStep),
+    RandomForestRegressor(tree::random_forest::RandomForestRegressorStep),
+    GbtClassifier(tree::gbt::GbtClassifierStep),
+    GbtRegressor(tree::gbt::GbtRegressorStep),
+    KMeans(clustering::kmeans::KMeansStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

@@ -1,1 +1,3 @@
 //! Spark's clustering stages.
+
+pub mod kmeans;

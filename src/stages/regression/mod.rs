@@ -1,1 +1,3 @@
 //! Spark's regression stages.
+
+pub mod linear_regression;
