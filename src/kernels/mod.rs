@@ -3,3 +3,5 @@
 pub mod blas;
 pub mod eigen;
 pub mod search;
+pub mod tree;
+pub mod vector;

@@ -5,7 +5,7 @@
 use super::slot::Slot;
 use super::SlotIndex;
 use crate::error::ScoreErrorKind;
-use crate::stages::{classification, clustering, feature, mllib, recommendation, regression};
+use crate::stages::{classification, clustering, feature, mllib, recommendation, regression, tree};
 
 /// Whether the row goes on or is dropped, as Spark's `handleInvalid = "skip"` or a filter does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +108,16 @@ steps! {
     Fm(classification::factorization_machines::FmStep),
     OneVsRest(classification::one_vs_rest::OneVsRestStep),
     GaussianMixture(clustering::gaussian_mixture::GaussianMixtureStep),
+    LinearRegression(regression::linear_regression::LinearRegressionStep),
+    LinearSvc(classification::linear_svc::LinearSvcStep),
+    NaiveBayes(classification::naive_bayes::NaiveBayesStep),
+    DecisionTreeClassifier(tree::decision_tree::DecisionTreeClassifierStep),
+    DecisionTreeRegressor(tree::decision_tree::DecisionTreeRegressorStep),
+    RandomForestClassifier(tree::random_forest::RandomForestClassifierStep),
+    RandomForestRegressor(tree::random_forest::RandomForestRegressorStep),
+    GbtClassifier(tree::gbt::GbtClassifierStep),
+    GbtRegressor(tree::gbt::GbtRegressorStep),
+    KMeans(clustering::kmeans::KMeansStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

@@ -50,6 +50,16 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.DCT",
     "org.apache.spark.ml.feature.Word2VecModel",
     "org.apache.spark.ml.clustering.GaussianMixtureModel",
+    "org.apache.spark.ml.regression.LinearRegressionModel",
+    "org.apache.spark.ml.classification.LinearSVCModel",
+    "org.apache.spark.ml.classification.NaiveBayesModel",
+    "org.apache.spark.ml.classification.DecisionTreeClassificationModel",
+    "org.apache.spark.ml.regression.DecisionTreeRegressionModel",
+    "org.apache.spark.ml.classification.RandomForestClassificationModel",
+    "org.apache.spark.ml.regression.RandomForestRegressionModel",
+    "org.apache.spark.ml.classification.GBTClassificationModel",
+    "org.apache.spark.ml.regression.GBTRegressionModel",
+    "org.apache.spark.ml.clustering.KMeansModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -99,6 +109,32 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.feature.DCT" => feature::dct::lower(c, meta),
         "org.apache.spark.ml.feature.Word2VecModel" => feature::word2vec::lower(c, meta),
         "org.apache.spark.ml.clustering.GaussianMixtureModel" => clustering::gaussian_mixture::lower(c, meta),
+        "org.apache.spark.ml.regression.LinearRegressionModel" => {
+            regression::linear_regression::lower(c, meta)
+        }
+        "org.apache.spark.ml.classification.LinearSVCModel" => {
+            classification::linear_svc::lower(c, meta)
+        }
+        "org.apache.spark.ml.classification.NaiveBayesModel" => {
+            classification::naive_bayes::lower(c, meta)
+        }
+        "org.apache.spark.ml.classification.DecisionTreeClassificationModel" => {
+            tree::decision_tree::lower_classifier(c, meta)
+        }
+        "org.apache.spark.ml.regression.DecisionTreeRegressionModel" => {
+            tree::decision_tree::lower_regressor(c, meta)
+        }
+        "org.apache.spark.ml.classification.RandomForestClassificationModel" => {
+            tree::random_forest::lower_classifier(c, meta)
+        }
+        "org.apache.spark.ml.regression.RandomForestRegressionModel" => {
+            tree::random_forest::lower_regressor(c, meta)
+        }
+        "org.apache.spark.ml.classification.GBTClassificationModel" => {
+            tree::gbt::lower_classifier(c, meta)
+        }
+        "org.apache.spark.ml.regression.GBTRegressionModel" => tree::gbt::lower_regressor(c, meta),
+        "org.apache.spark.ml.clustering.KMeansModel" => clustering::kmeans::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

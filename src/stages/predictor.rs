@@ -86,7 +86,8 @@ pub fn write_outputs(slots: &mut [Slot], o: &ClassifierOutputs, raw: &VecBuf, pr
     }
 }
 
-/// Index of the first maximum (Spark's `argmax`; NaN never wins).
+/// Index of the first maximum (Spark's `argmax`: starts from index 0 and takes strictly
+/// greater values, so a later NaN never wins and a leading NaN is never beaten).
 #[inline]
 pub fn argmax(v: &[f64]) -> usize {
     let mut best = 0;
@@ -117,6 +118,66 @@ pub fn probability_to_prediction(p: &[f64], thresholds: Option<&[f64]>, semantic
     best as f64
 }
 
+/// Prediction of a probabilistic classifier (section 8.1): with `thresholds`, the thresholded
+/// probability; else `argmax(raw)`, or `argmax(probability)` when only the probability column
+/// is produced (Spark derives prediction from whichever column it just wrote). `prob` is only
+/// read when thresholds are set or the raw column is absent.
+#[inline]
+pub fn prediction_from(
+    o: &ClassifierOutputs,
+    thresholds: Option<&[f64]>,
+    semantics: SparkVersion,
+    raw: &[f64],
+    prob: &[f64],
+) -> f64 {
+    match thresholds {
+        Some(t) => probability_to_prediction(prob, Some(t), semantics),
+        None if o.raw.is_none() && o.probability.is_some() => argmax(prob) as f64,
+        None => argmax(raw) as f64,
+    }
+}
+
+/// Whether a probabilistic classifier must compute probabilities for a row: for the column,
+/// or to apply thresholds. Spark computes nothing else, so e.g. a zero vector only fails to
+/// normalise when one of these asks for it.
+#[inline]
+pub fn needs_probability(o: &ClassifierOutputs, thresholds: Option<&[f64]>) -> bool {
+    o.probability.is_some() || thresholds.is_some()
+}
+
+/// Coefficients of a linear model as stored (dense, or sparse as Spark may save them), for
+/// `BLAS.dot(features, coefficients)` in Spark's order for each representation pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coefficients {
+    pub size: usize,
+    /// Dense values (always filled: sparse coefficients densified).
+    pub dense: Vec<f64>,
+    /// Stored entries when Spark saved the vector sparse.
+    pub sparse: Option<(Vec<u32>, Vec<f64>)>,
+}
+
+impl Coefficients {
+    pub fn from_vector(v: &crate::spark::SparkVector) -> Coefficients {
+        Coefficients {
+            size: v.size,
+            dense: v.to_dense(),
+            sparse: v.indices.as_ref().map(|i| (i.clone(), v.values.clone())),
+        }
+    }
+
+    /// `BLAS.dot(x, coefficients)`; the caller has checked `x.size == self.size`.
+    #[inline]
+    pub fn dot(&self, x: &VecBuf, blas: crate::kernels::blas::Blas) -> f64 {
+        use crate::kernels::vector::{dot_sparse_dense, dot_sparse_sparse};
+        match (&self.sparse, x.sparse) {
+            (None, false) => blas.ddot(&x.values, &self.dense),
+            (None, true) => dot_sparse_dense(&x.indices, &x.values, &self.dense),
+            (Some((i, v)), false) => dot_sparse_dense(i, v, &x.values),
+            (Some((i, v)), true) => dot_sparse_sparse(&x.indices, &x.values, i, v),
+        }
+    }
+}
+
 /// Spark 3.1+ `softmax` (section 8.3), in place: one-hot at the first +∞, else max-shifted
 /// exponentials scaled by the reciprocal of their sum.
 #[inline]
@@ -145,10 +206,14 @@ pub fn softmax_in_place(v: &mut [f64]) {
 pub fn normalize_in_place(v: &mut [f64], semantics: SparkVersion) -> bool {
     let mut sum = 0.0;
     for &x in v.iter() {
-        if semantics.at_least(3, 0) && x < 0.0 {
+        // Spark 3's `require(value >= 0)` also rejects NaN.
+        if semantics.at_least(3, 0) && (x < 0.0 || x.is_nan()) {
             return false;
         }
         sum += x;
+    }
+    if semantics.at_least(3, 0) && (sum <= 0.0 || sum.is_nan()) {
+        return false;
     }
     if sum == 0.0 {
         return !semantics.at_least(3, 0);
@@ -166,8 +231,9 @@ mod tests {
     #[test]
     fn argmax_takes_first_maximum() {
         assert_eq!(argmax(&[1.0, 3.0, 3.0]), 1);
-        // Spark starts from values(0): a leading NaN is never beaten.
+        // Spark's `DenseVector.argmax` starts from values(0): a leading NaN is never beaten.
         assert_eq!(argmax(&[f64::NAN, 1.0]), 0);
+        assert_eq!(argmax(&[1.0, f64::NAN, 2.0]), 2);
     }
 
     #[test]

@@ -4,3 +4,6 @@ pub mod factorization_machines;
 pub mod logistic_regression;
 pub mod multilayer_perceptron;
 pub mod one_vs_rest;
+
+pub mod linear_svc;
+pub mod naive_bayes;

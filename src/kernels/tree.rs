@@ -1,0 +1,827 @@
+//! Decision-tree forests flattened for scoring, and their traversal (spark-format.md 9.2).
+//!
+//! Every tree is laid out breadth-first in one node array shared by the forest, with the two
+//! children of a split stored next to each other: a step is `left + !(x <= threshold)`, a
+//! conditional add with no branch. A leaf is a node whose threshold is NaN and whose `left` is
+//! its own index minus one, so stepping from a leaf stays on it (`x <= NaN` is false for every
+//! x). That lets the fast path walk each tree a fixed number of steps (its depth) and walk
+//! eight trees side by side, so their dependent loads overlap instead of queueing.
+//!
+//! Spark's traversal rules: a continuous split goes left iff `x[f] <= threshold` (NaN right);
+//! a categorical split with left set L over k categories goes left iff x is in L when
+//! `|L| <= k/2`, and iff x is not in the complement of L otherwise, so values outside
+//! 0..k-1 (or fractional, or NaN) go right in the first case and left in the second.
+
+use std::fmt;
+
+/// Marks a categorical split in `FlatNode::feature`.
+const CATEGORICAL: u32 = 1 << 31;
+/// Trees walked side by side on the fast path.
+const LANES: usize = 8;
+/// Largest feature prefix densified from a sparse input to take the fast path.
+const DENSIFY_LIMIT: usize = 1 << 13;
+
+/// One node. Leaves: `threshold` NaN, `feature` 0, `left` = own index - 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlatNode {
+    /// Continuous split threshold; for categorical splits the bits hold the index of the
+    /// split in `Forest::categorical`.
+    pub threshold: f64,
+    /// Feature index, with `CATEGORICAL` set for categorical splits.
+    pub feature: u32,
+    /// Index of the left child; the right child is `left + 1`.
+    pub left: u32,
+}
+
+/// A categorical split: which of the categories 0..k-1 go left, and where the rest go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CategoricalSplit {
+    /// First word of the left-category bitset in `Forest::category_bits`.
+    pub word: u32,
+    pub num_categories: u32,
+    /// Direction of values that are not an integer in 0..k-1 (NaN included).
+    pub other_left: bool,
+}
+
+/// A tree as Spark stores it: nodes with ids, child ids, and splits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputNode {
+    pub id: i64,
+    pub left: i64,
+    pub right: i64,
+    pub split: InputSplit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputSplit {
+    Leaf,
+    Continuous {
+        feature: i64,
+        threshold: f64,
+    },
+    Categorical {
+        feature: i64,
+        num_categories: i64,
+        left_categories: Vec<f64>,
+    },
+}
+
+/// Why a tree cannot be flattened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TreeError {
+    Empty,
+    BadIds(String),
+    BadChild {
+        node: i64,
+        child: i64,
+    },
+    SharedChild {
+        child: i64,
+    },
+    Unreachable {
+        count: usize,
+    },
+    TooDeep {
+        depth: usize,
+        limit: u32,
+    },
+    TooManyNodes {
+        count: usize,
+        limit: u64,
+    },
+    BadFeature {
+        node: i64,
+        feature: i64,
+        num_features: Option<usize>,
+    },
+    BadCategories {
+        node: i64,
+        detail: String,
+    },
+}
+
+impl TreeError {
+    /// Whether the tree broke a configured load limit rather than Spark's format.
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            TreeError::TooDeep { .. } | TreeError::TooManyNodes { .. }
+        )
+    }
+}
+
+impl fmt::Display for TreeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TreeError::Empty => write!(f, "tree has no nodes"),
+            TreeError::BadIds(d) => write!(f, "node ids are not 0..n-1: {d}"),
+            TreeError::BadChild { node, child } => {
+                write!(
+                    f,
+                    "node {node} has child {child}, which is not a later node of the tree"
+                )
+            }
+            TreeError::SharedChild { child } => write!(f, "node {child} is the child of two nodes"),
+            TreeError::Unreachable { count } => {
+                write!(f, "{count} node(s) are not reachable from the root")
+            }
+            TreeError::TooDeep { depth, limit } => {
+                write!(f, "tree depth is {depth}, above the limit of {limit}")
+            }
+            TreeError::TooManyNodes { count, limit } => {
+                write!(f, "tree has {count} nodes, above the limit of {limit}")
+            }
+            TreeError::BadFeature {
+                node,
+                feature,
+                num_features,
+            } => match num_features {
+                Some(n) => write!(
+                    f,
+                    "node {node} splits on feature {feature}, not below numFeatures {n}"
+                ),
+                None => write!(f, "node {node} splits on feature {feature}"),
+            },
+            TreeError::BadCategories { node, detail } => write!(f, "node {node}: {detail}"),
+        }
+    }
+}
+
+/// A feature vector as the traversal reads it.
+#[derive(Debug, Clone, Copy)]
+pub enum Features<'a> {
+    Dense(&'a [f64]),
+    Sparse {
+        size: usize,
+        indices: &'a [u32],
+        values: &'a [f64],
+    },
+}
+
+impl Features<'_> {
+    /// `x(i)` as Spark's `Vector.apply`; `None` when `i` is out of range (Spark throws).
+    #[inline]
+    fn get(&self, i: usize) -> Option<f64> {
+        match *self {
+            Features::Dense(v) => v.get(i).copied(),
+            Features::Sparse {
+                size,
+                indices,
+                values,
+            } => {
+                if i >= size {
+                    return None;
+                }
+                let Ok(i) = u32::try_from(i) else {
+                    return Some(0.0);
+                };
+                match indices.binary_search(&i) {
+                    Ok(k) => values.get(k).copied(),
+                    Err(_) => Some(0.0),
+                }
+            }
+        }
+    }
+}
+
+/// All trees of a model, flattened.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Forest {
+    /// Node 0 is a placeholder that is never visited, so every leaf has `left = index - 1`.
+    pub nodes: Vec<FlatNode>,
+    /// Per node: leaf number (forest-wide, pre-order within each tree), `u32::MAX` for splits.
+    pub leaf_of: Vec<u32>,
+    /// Per tree: root node index.
+    pub roots: Vec<u32>,
+    /// Per tree: longest root-to-leaf path, in edges.
+    pub depths: Vec<u32>,
+    /// Per tree: number of its first leaf (leaf ranks within a tree are `leaf - first`).
+    pub first_leaf: Vec<u32>,
+    pub categorical: Vec<CategoricalSplit>,
+    pub category_bits: Vec<u64>,
+    /// Largest feature index of any split; `None` when every tree is a single leaf.
+    pub max_feature: Option<usize>,
+    pub num_leaves: u32,
+}
+
+impl Forest {
+    pub fn new() -> Forest {
+        Forest {
+            nodes: vec![FlatNode {
+                threshold: f64::NAN,
+                feature: 0,
+                left: 0,
+            }],
+            leaf_of: vec![u32::MAX],
+            ..Forest::default()
+        }
+    }
+
+    pub fn num_trees(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// Validates one tree in Spark's node form and appends it. Returns, in leaf-number order,
+    /// the position in `nodes` of each of its leaves. `num_features` bounds split features
+    /// (`None` when the model does not record it); `max_categories` bounds categorical splits.
+    pub fn push_tree(
+        &mut self,
+        nodes: &[InputNode],
+        num_features: Option<usize>,
+        max_depth: u32,
+        max_nodes: u64,
+        max_categories: u64,
+    ) -> Result<Vec<usize>, TreeError> {
+        let n = nodes.len();
+        if n == 0 {
+            return Err(TreeError::Empty);
+        }
+        if n as u64 > max_nodes {
+            return Err(TreeError::TooManyNodes {
+                count: n,
+                limit: max_nodes,
+            });
+        }
+        let base = self.nodes.len();
+        if (base + n) as u64 >= u64::from(u32::MAX >> 1) {
+            return Err(TreeError::TooManyNodes {
+                count: base + n,
+                limit: u64::from(u32::MAX >> 1),
+            });
+        }
+        // Position of each id: Spark sorts by id and requires ids 0..n-1.
+        let mut pos = vec![usize::MAX; n];
+        for (k, node) in nodes.iter().enumerate() {
+            let slot = usize::try_from(node.id).ok().and_then(|i| pos.get_mut(i));
+            match slot {
+                Some(p) if *p == usize::MAX => *p = k,
+                Some(_) => return Err(TreeError::BadIds(format!("id {} appears twice", node.id))),
+                None => return Err(TreeError::BadIds(format!("id {} with {n} nodes", node.id))),
+            }
+        }
+        // Children must be later ids (Spark builds parents after children, in id order), each
+        // referenced once; together with reachability this makes a tree without cycles.
+        let mut parent_seen = vec![false; n];
+        for node in nodes {
+            if matches!(node.split, InputSplit::Leaf) {
+                continue;
+            }
+            for child in [node.left, node.right] {
+                let ok = child > node.id && usize::try_from(child).is_ok_and(|c| c < n);
+                if !ok {
+                    return Err(TreeError::BadChild {
+                        node: node.id,
+                        child,
+                    });
+                }
+                let seen = parent_seen
+                    .get_mut(child as usize)
+                    .ok_or(TreeError::BadChild {
+                        node: node.id,
+                        child,
+                    })?;
+                if *seen {
+                    return Err(TreeError::SharedChild { child });
+                }
+                *seen = true;
+            }
+        }
+        // Breadth-first layout: (input position, depth) in visiting order; children pairs get
+        // consecutive slots in the order their parents are visited.
+        let mut order: Vec<(usize, u32)> = Vec::with_capacity(n);
+        let root = pos.first().copied().unwrap_or(usize::MAX);
+        order.push((root, 0));
+        let mut head = 0;
+        while let Some(&(p, depth)) = order.get(head) {
+            head += 1;
+            let node = nodes.get(p).ok_or(TreeError::Empty)?;
+            if matches!(node.split, InputSplit::Leaf) {
+                continue;
+            }
+            if depth >= max_depth {
+                return Err(TreeError::TooDeep {
+                    depth: depth as usize + 1,
+                    limit: max_depth,
+                });
+            }
+            for child in [node.left, node.right] {
+                let cp = pos
+                    .get(child as usize)
+                    .copied()
+                    .ok_or(TreeError::BadChild {
+                        node: node.id,
+                        child,
+                    })?;
+                order.push((cp, depth + 1));
+            }
+        }
+        if order.len() != n {
+            return Err(TreeError::Unreachable {
+                count: n - order.len(),
+            });
+        }
+        let mut slot_of = vec![0u32; n];
+        for (k, &(p, _)) in order.iter().enumerate() {
+            if let Some(s) = slot_of.get_mut(p) {
+                *s = (base + k) as u32;
+            }
+        }
+        // Leaf numbers follow Spark's `predictLeaf`: pre-order, left before right.
+        let mut leaf_positions = Vec::new();
+        let mut stack = vec![root];
+        while let Some(p) = stack.pop() {
+            let node = nodes.get(p).ok_or(TreeError::Empty)?;
+            if matches!(node.split, InputSplit::Leaf) {
+                leaf_positions.push(p);
+            } else {
+                stack.push(pos.get(node.right as usize).copied().unwrap_or(usize::MAX));
+                stack.push(pos.get(node.left as usize).copied().unwrap_or(usize::MAX));
+            }
+        }
+        let first_leaf = self.num_leaves;
+        let mut leaf_number = vec![u32::MAX; n];
+        for (k, &p) in leaf_positions.iter().enumerate() {
+            if let Some(l) = leaf_number.get_mut(p) {
+                *l = first_leaf + k as u32;
+            }
+        }
+        let mut max_feature = self.max_feature;
+        let mut tree_depth = 0u32;
+        let mut new_nodes = Vec::with_capacity(n);
+        let mut new_leaf_of = Vec::with_capacity(n);
+        for (k, &(p, depth)) in order.iter().enumerate() {
+            let node = nodes.get(p).ok_or(TreeError::Empty)?;
+            let index = (base + k) as u32;
+            tree_depth = tree_depth.max(depth);
+            let left_slot = |child: i64| {
+                pos.get(child as usize)
+                    .and_then(|&cp| slot_of.get(cp))
+                    .copied()
+            };
+            let flat = match &node.split {
+                InputSplit::Leaf => FlatNode {
+                    threshold: f64::NAN,
+                    feature: 0,
+                    left: index - 1,
+                },
+                InputSplit::Continuous { feature, threshold } => {
+                    let f = check_feature(node.id, *feature, num_features)?;
+                    max_feature = Some(max_feature.map_or(f, |m| m.max(f)));
+                    let left = left_slot(node.left).ok_or(TreeError::BadChild {
+                        node: node.id,
+                        child: node.left,
+                    })?;
+                    FlatNode {
+                        threshold: *threshold,
+                        feature: f as u32,
+                        left,
+                    }
+                }
+                InputSplit::Categorical {
+                    feature,
+                    num_categories,
+                    left_categories,
+                } => {
+                    let f = check_feature(node.id, *feature, num_features)?;
+                    max_feature = Some(max_feature.map_or(f, |m| m.max(f)));
+                    let split = self.push_categories(
+                        node.id,
+                        *num_categories,
+                        left_categories,
+                        max_categories,
+                    )?;
+                    let left = left_slot(node.left).ok_or(TreeError::BadChild {
+                        node: node.id,
+                        child: node.left,
+                    })?;
+                    FlatNode {
+                        threshold: f64::from_bits(split),
+                        feature: f as u32 | CATEGORICAL,
+                        left,
+                    }
+                }
+            };
+            // The right child sits right after the left one by construction.
+            if !matches!(node.split, InputSplit::Leaf) {
+                let right = pos
+                    .get(node.right as usize)
+                    .and_then(|&cp| slot_of.get(cp))
+                    .copied();
+                if right != Some(flat.left + 1) {
+                    return Err(TreeError::BadChild {
+                        node: node.id,
+                        child: node.right,
+                    });
+                }
+            }
+            new_nodes.push(flat);
+            new_leaf_of.push(leaf_number.get(p).copied().unwrap_or(u32::MAX));
+        }
+        self.nodes.extend(new_nodes);
+        self.leaf_of.extend(new_leaf_of);
+        self.roots.push(base as u32);
+        self.depths.push(tree_depth);
+        self.first_leaf.push(first_leaf);
+        self.num_leaves = first_leaf + leaf_positions.len() as u32;
+        self.max_feature = max_feature;
+        Ok(leaf_positions)
+    }
+
+    fn push_categories(
+        &mut self,
+        node: i64,
+        k: i64,
+        left: &[f64],
+        max_categories: u64,
+    ) -> Result<u64, TreeError> {
+        let bad = |detail: String| TreeError::BadCategories { node, detail };
+        let k = u32::try_from(k).map_err(|_| bad(format!("numCategories {k}")))?;
+        if u64::from(k) > max_categories {
+            return Err(bad(format!(
+                "{k} categories, above the limit of {max_categories}"
+            )));
+        }
+        let words = (k as usize).div_ceil(64);
+        let word = self.category_bits.len();
+        self.category_bits.resize(word + words, 0);
+        for &c in left {
+            // Spark requires 0 <= c < k; it only ever writes whole numbers.
+            if !(c >= 0.0 && c < f64::from(k) && c.fract() == 0.0) {
+                return Err(bad(format!(
+                    "left category {c} is not a whole number in 0..{k}"
+                )));
+            }
+            let c = c as usize;
+            if let Some(w) = self.category_bits.get_mut(word + c / 64) {
+                *w |= 1u64 << (c % 64);
+            }
+        }
+        // Spark keeps the smaller side: with |L| > k/2 it tests "not in the complement".
+        let is_left = left.len() <= (k / 2) as usize;
+        let index = self.categorical.len() as u64;
+        self.categorical.push(CategoricalSplit {
+            word: word as u32,
+            num_categories: k,
+            other_left: !is_left,
+        });
+        Ok(index)
+    }
+
+    /// Whether a categorical split sends `v` left.
+    #[inline]
+    fn categorical_left(&self, node: &FlatNode, v: f64) -> bool {
+        let Some(split) = self.categorical.get(node.threshold.to_bits() as usize) else {
+            return false;
+        };
+        if v >= 0.0 && v < f64::from(split.num_categories) && v.fract() == 0.0 {
+            let c = v as usize;
+            let word = self
+                .category_bits
+                .get(split.word as usize + c / 64)
+                .copied()
+                .unwrap_or(0);
+            (word >> (c % 64)) & 1 == 1
+        } else {
+            split.other_left
+        }
+    }
+
+    /// One step from node `i` for a vector holding every split feature. `!(v <= t)` rather
+    /// than `v > t`: NaN must go right, and a leaf's NaN threshold must send every value right.
+    #[inline(always)]
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    fn step<const CAT: bool>(&self, x: &[f64], i: u32) -> u32 {
+        let Some(n) = self.nodes.get(i as usize) else {
+            return i;
+        };
+        if CAT && n.feature & CATEGORICAL != 0 {
+            let v = x
+                .get((n.feature & !CATEGORICAL) as usize)
+                .copied()
+                .unwrap_or(f64::NAN);
+            return n.left + u32::from(!self.categorical_left(n, v));
+        }
+        let v = x.get(n.feature as usize).copied().unwrap_or(f64::NAN);
+        n.left + u32::from(!(v <= n.threshold))
+    }
+
+    /// Walks all trees for a dense vector holding every split feature, `LANES` at a time.
+    #[inline]
+    fn walk_fast<const CAT: bool>(&self, x: &[f64], visit: &mut impl FnMut(usize, u32)) {
+        let trees = self.roots.len();
+        // Lanes past the last tree park on the forest's last node, a leaf (the last node of a
+        // breadth-first layout has no children); their results are never read.
+        let idle = self.nodes.len().saturating_sub(1) as u32;
+        let mut t = 0;
+        while t < trees {
+            let end = (t + LANES).min(trees);
+            let mut cur = [idle; LANES];
+            let mut depth = 0;
+            for (lane, tree) in (t..end).enumerate() {
+                if let (Some(c), Some(&r), Some(&d)) = (
+                    cur.get_mut(lane),
+                    self.roots.get(tree),
+                    self.depths.get(tree),
+                ) {
+                    *c = r;
+                    depth = depth.max(d);
+                }
+            }
+            for _ in 0..depth {
+                for c in cur.iter_mut() {
+                    *c = self.step::<CAT>(x, *c);
+                }
+            }
+            for (lane, tree) in (t..end).enumerate() {
+                let node = cur.get(lane).copied().unwrap_or(0);
+                visit(tree, self.leaf_of.get(node as usize).copied().unwrap_or(0));
+            }
+            t = end;
+        }
+    }
+
+    /// Walks one tree reading features one at a time; `Err(feature)` where Spark's
+    /// `Vector.apply` would throw (a visited split on a feature the vector lacks).
+    fn walk_checked(&self, tree: usize, x: &Features<'_>) -> Result<u32, u32> {
+        let mut i = self.roots.get(tree).copied().unwrap_or(0);
+        let steps = self.depths.get(tree).copied().unwrap_or(0);
+        for _ in 0..steps {
+            let Some(n) = self.nodes.get(i as usize) else {
+                break;
+            };
+            if n.left < i {
+                break;
+            }
+            let f = n.feature & !CATEGORICAL;
+            let v = x.get(f as usize).ok_or(f)?;
+            let left = if n.feature & CATEGORICAL != 0 {
+                self.categorical_left(n, v)
+            } else {
+                v <= n.threshold
+            };
+            i = n.left + u32::from(!left);
+        }
+        Ok(self.leaf_of.get(i as usize).copied().unwrap_or(0))
+    }
+
+    /// Calls `visit(tree, leaf)` for every tree in order. `scratch` is reused to densify a
+    /// sparse vector's leading features. `Err(feature)` when a visited split reads a feature
+    /// beyond the vector's size, where Spark throws.
+    pub fn traverse(
+        &self,
+        x: Features<'_>,
+        scratch: &mut Vec<f64>,
+        mut visit: impl FnMut(usize, u32),
+    ) -> Result<(), u32> {
+        let needed = self.max_feature.map_or(0, |m| m + 1);
+        let cat = !self.categorical.is_empty();
+        match x {
+            Features::Dense(v) if v.len() >= needed => {
+                self.fast(v, cat, &mut visit);
+                return Ok(());
+            }
+            Features::Sparse {
+                size,
+                indices,
+                values,
+            } if size >= needed && needed <= DENSIFY_LIMIT => {
+                scratch.clear();
+                scratch.resize(needed.max(1), 0.0);
+                for (&i, &v) in indices.iter().zip(values) {
+                    match scratch.get_mut(i as usize) {
+                        Some(s) => *s = v,
+                        None => break,
+                    }
+                }
+                self.fast(scratch, cat, &mut visit);
+                return Ok(());
+            }
+            _ => {}
+        }
+        for tree in 0..self.roots.len() {
+            visit(tree, self.walk_checked(tree, &x)?);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn fast(&self, x: &[f64], cat: bool, visit: &mut impl FnMut(usize, u32)) {
+        if cat {
+            self.walk_fast::<true>(x, visit);
+        } else {
+            self.walk_fast::<false>(x, visit);
+        }
+    }
+}
+
+fn check_feature(node: i64, feature: i64, num_features: Option<usize>) -> Result<usize, TreeError> {
+    let bad = TreeError::BadFeature {
+        node,
+        feature,
+        num_features,
+    };
+    let f = usize::try_from(feature).map_err(|_| bad.clone())?;
+    if num_features.is_some_and(|n| f >= n) || f >= CATEGORICAL as usize {
+        return Err(bad);
+    }
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(id: i64) -> InputNode {
+        InputNode {
+            id,
+            left: -1,
+            right: -1,
+            split: InputSplit::Leaf,
+        }
+    }
+
+    fn cont(id: i64, left: i64, right: i64, feature: i64, threshold: f64) -> InputNode {
+        InputNode {
+            id,
+            left,
+            right,
+            split: InputSplit::Continuous { feature, threshold },
+        }
+    }
+
+    /// Spark pre-order ids: 0 splits x0 <= 1; left is a leaf (1); right (2) splits x1 <= 0.
+    fn small() -> Vec<InputNode> {
+        vec![
+            cont(0, 1, 2, 0, 1.0),
+            leaf(1),
+            cont(2, 3, 4, 1, 0.0),
+            leaf(3),
+            leaf(4),
+        ]
+    }
+
+    fn leaves(f: &Forest, x: Features<'_>) -> Result<Vec<u32>, u32> {
+        let mut out = Vec::new();
+        let mut scratch = Vec::new();
+        f.traverse(x, &mut scratch, |_, l| out.push(l))?;
+        Ok(out)
+    }
+
+    #[test]
+    fn continuous_splits_go_left_on_equal_and_right_on_nan() {
+        let mut f = Forest::new();
+        let pos = f.push_tree(&small(), Some(2), 64, 100, 100).unwrap();
+        // Pre-order leaves: ids 1, 3, 4.
+        assert_eq!(
+            pos.iter().map(|&p| small()[p].id).collect::<Vec<_>>(),
+            vec![1, 3, 4]
+        );
+        assert_eq!(leaves(&f, Features::Dense(&[1.0, 5.0])).unwrap(), vec![0]);
+        assert_eq!(
+            leaves(&f, Features::Dense(&[f64::NAN, 0.0])).unwrap(),
+            vec![1]
+        );
+        assert_eq!(
+            leaves(&f, Features::Dense(&[1.5, f64::NAN])).unwrap(),
+            vec![2]
+        );
+        assert_eq!(
+            leaves(&f, Features::Dense(&[f64::INFINITY, -0.0])).unwrap(),
+            vec![1]
+        );
+    }
+
+    #[test]
+    fn short_vectors_fail_only_when_the_missing_feature_is_visited() {
+        let mut f = Forest::new();
+        f.push_tree(&small(), Some(2), 64, 100, 100).unwrap();
+        assert_eq!(leaves(&f, Features::Dense(&[0.5])).unwrap(), vec![0]);
+        assert_eq!(leaves(&f, Features::Dense(&[2.0])), Err(1));
+        let sparse = Features::Sparse {
+            size: 1,
+            indices: &[0],
+            values: &[2.0],
+        };
+        assert_eq!(leaves(&f, sparse), Err(1));
+        let sparse = Features::Sparse {
+            size: 2,
+            indices: &[0],
+            values: &[2.0],
+        };
+        assert_eq!(leaves(&f, sparse).unwrap(), vec![1]);
+    }
+
+    #[test]
+    fn categorical_splits_follow_spark_complement_rule() {
+        // k = 4, L = {1}: |L| <= 2, so only 1 goes left; 7, 1.5, NaN go right.
+        let small_l = vec![
+            InputNode {
+                id: 0,
+                left: 1,
+                right: 2,
+                split: InputSplit::Categorical {
+                    feature: 0,
+                    num_categories: 4,
+                    left_categories: vec![1.0],
+                },
+            },
+            leaf(1),
+            leaf(2),
+        ];
+        // k = 4, L = {0, 1, 3}: |L| > 2, so Spark tests "not in {2}": 7, 1.5, NaN go left.
+        let mut big_l = small_l.clone();
+        big_l[0].split = InputSplit::Categorical {
+            feature: 0,
+            num_categories: 4,
+            left_categories: vec![0.0, 1.0, 3.0],
+        };
+        let mut f = Forest::new();
+        f.push_tree(&small_l, Some(1), 64, 100, 100).unwrap();
+        f.push_tree(&big_l, Some(1), 64, 100, 100).unwrap();
+        let go = |v: f64| leaves(&f, Features::Dense(&[v])).unwrap();
+        assert_eq!(go(1.0), vec![0, 2]);
+        assert_eq!(go(-0.0), vec![1, 2]);
+        assert_eq!(go(2.0), vec![1, 3]);
+        assert_eq!(go(7.0), vec![1, 2]);
+        assert_eq!(go(1.5), vec![1, 2]);
+        assert_eq!(go(f64::NAN), vec![1, 2]);
+    }
+
+    #[test]
+    fn rejects_malformed_trees() {
+        let mut f = Forest::new();
+        let cyclic = vec![cont(0, 1, 0, 0, 1.0), leaf(1)];
+        assert!(matches!(
+            f.push_tree(&cyclic, None, 64, 100, 100),
+            Err(TreeError::BadChild { .. })
+        ));
+        let missing = vec![cont(0, 1, 5, 0, 1.0), leaf(1)];
+        assert!(matches!(
+            f.push_tree(&missing, None, 64, 100, 100),
+            Err(TreeError::BadChild { .. })
+        ));
+        let dup = vec![leaf(0), leaf(0)];
+        assert!(matches!(
+            f.push_tree(&dup, None, 64, 100, 100),
+            Err(TreeError::BadIds(_))
+        ));
+        let orphan = vec![leaf(0), leaf(1)];
+        assert!(matches!(
+            f.push_tree(&orphan, None, 64, 100, 100),
+            Err(TreeError::Unreachable { .. })
+        ));
+        assert!(matches!(
+            f.push_tree(&small(), Some(1), 64, 100, 100),
+            Err(TreeError::BadFeature { .. })
+        ));
+        assert!(matches!(
+            f.push_tree(&small(), None, 1, 100, 100),
+            Err(TreeError::TooDeep { .. })
+        ));
+        assert!(matches!(
+            f.push_tree(&small(), None, 64, 4, 100),
+            Err(TreeError::TooManyNodes { .. })
+        ));
+        assert_eq!(f.num_trees(), 0);
+    }
+
+    #[test]
+    fn many_trees_match_checked_walk() {
+        // 20 trees of depth 2 on alternating features; fast and checked paths agree.
+        let mut f = Forest::new();
+        for t in 0..20 {
+            let th = t as f64 / 10.0;
+            let tree = vec![
+                cont(0, 1, 4, t % 3, th),
+                cont(1, 2, 3, (t + 1) % 3, -th),
+                leaf(2),
+                leaf(3),
+                leaf(4),
+            ];
+            f.push_tree(&tree, Some(3), 64, 100, 100).unwrap();
+        }
+        for x in [
+            [0.0, 0.5, -1.0],
+            [2.0, -3.0, 0.1],
+            [f64::NAN, 1.0, 1.0],
+            [-0.5, -0.5, -0.5],
+        ] {
+            let fast = leaves(&f, Features::Dense(&x)).unwrap();
+            let checked: Vec<u32> = (0..20)
+                .map(|t| f.walk_checked(t, &Features::Dense(&x)).unwrap())
+                .collect();
+            assert_eq!(fast, checked);
+            let idx: Vec<u32> = (0..3).collect();
+            let sparse = leaves(
+                &f,
+                Features::Sparse {
+                    size: 3,
+                    indices: &idx,
+                    values: &x,
+                },
+            )
+            .unwrap();
+            assert_eq!(fast, sparse);
+        }
+    }
+}

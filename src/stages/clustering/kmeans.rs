@@ -1,0 +1,365 @@
+//! `org.apache.spark.ml.clustering.KMeansModel` (spark-format.md 10.5). Reads the 1.6 layout
+//! (one row, `clusterCenters: array<vector>`) and the 2.0+ layout (rows `clusterIdx,
+//! clusterCenter`, any number of part files). `distanceMeasure` (2.4+): `euclidean` (default)
+//! or `cosine`. The prediction column is an `int`.
+//!
+//! Euclidean distances are MLlib's `fastSquaredDistance` with precomputed norms. Spark 3.1+
+//! prunes with precomputed center-pair statistics (triangle inequality, early return when the
+//! point is within half the distance to the nearest other center); earlier versions scan all
+//! centers with the norm lower bound. Both are reproduced because their NaN/tie outcomes differ.
+
+use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
+use crate::kernels::blas::Blas;
+use crate::kernels::vector::{dot_sparse_dense, fast_squared_distance, norm2, Point};
+use crate::plan::step::slot;
+use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, VecBuf};
+use crate::spark::{parquet, Datum, Metadata, SparkVector};
+use crate::stages::predictor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Euclidean,
+    Cosine,
+}
+
+#[derive(Debug, Clone)]
+pub struct KMeansStep {
+    pub features: SlotIndex,
+    pub prediction: SlotIndex,
+    pub measure: Measure,
+    pub dim: usize,
+    /// Row-major k × dim, dense.
+    pub centers: Vec<f64>,
+    pub norms: Vec<f64>,
+    /// Packed upper-triangular statistics (3.1+), `None` for the plain scan.
+    pub statistics: Option<Vec<f64>>,
+    /// Both-dense pairs use the exact distance directly (newer `fastSquaredDistance`).
+    pub dense_shortcut: bool,
+    pub blas: Blas,
+}
+
+/// `Utils.indexUpperTriangular(n, i, j)`.
+#[inline]
+fn tri(n: usize, i: usize, j: usize) -> usize {
+    if i <= j {
+        n * i - i * (i + 1) / 2 + j
+    } else {
+        n * j - j * (j + 1) / 2 + i
+    }
+}
+
+impl KMeansStep {
+    fn center(&self, i: usize) -> &[f64] {
+        self.centers
+            .get(i * self.dim..(i + 1) * self.dim)
+            .unwrap_or(&[])
+    }
+
+    #[inline]
+    fn distance(&self, i: usize, p: Point<'_>) -> f64 {
+        let c = self.center(i);
+        let cn = self.norms.get(i).copied().unwrap_or(0.0);
+        match self.measure {
+            Measure::Euclidean => fast_squared_distance(c, cn, p, self.blas, self.dense_shortcut),
+            Measure::Cosine => {
+                let dot = match p.indices {
+                    None => self.blas.ddot(c, p.values),
+                    Some(idx) => dot_sparse_dense(idx, p.values, c),
+                };
+                1.0 - dot / cn / p.norm
+            }
+        }
+    }
+
+    /// `findClosest(centers, statistics, point)` (3.1+).
+    fn closest_pruned(&self, stats: &[f64], p: Point<'_>) -> usize {
+        let k = self.norms.len();
+        let stat = |i: usize| stats.get(i).copied().unwrap_or(f64::NAN);
+        let mut best = self.distance(0, p);
+        if best < stat(0) {
+            return 0;
+        }
+        let mut best_index = 0;
+        for i in 1..k {
+            if self.measure == Measure::Euclidean {
+                // Skips unless the norm lower bound is below the best (false for NaN too).
+                let norm_diff = self.norms.get(i).copied().unwrap_or(0.0) - p.norm;
+                if (norm_diff * norm_diff).partial_cmp(&best) != Some(std::cmp::Ordering::Less) {
+                    continue;
+                }
+            }
+            if stat(tri(k, i, best_index)) < best {
+                let d = self.distance(i, p);
+                if d < stat(tri(k, i, i)) {
+                    return i;
+                }
+                if d < best {
+                    best = d;
+                    best_index = i;
+                }
+            }
+        }
+        best_index
+    }
+
+    /// `findClosest(centers, point)` (≤ 3.0): every center, with the Euclidean norm bound.
+    fn closest_scan(&self, p: Point<'_>) -> usize {
+        let mut best = f64::INFINITY;
+        let mut best_index = 0;
+        for i in 0..self.norms.len() {
+            if self.measure == Measure::Euclidean {
+                // Skips unless the norm lower bound is below the best (false for NaN too).
+                let norm_diff = self.norms.get(i).copied().unwrap_or(0.0) - p.norm;
+                if (norm_diff * norm_diff).partial_cmp(&best) != Some(std::cmp::Ordering::Less) {
+                    continue;
+                }
+            }
+            let d = self.distance(i, p);
+            if d < best {
+                best = d;
+                best_index = i;
+            }
+        }
+        best_index
+    }
+
+    #[inline]
+    pub fn run(&self, slots: &mut [Slot]) -> StepResult {
+        let s = slot(slots, self.features);
+        if s.null {
+            return Err(Fault::new(ScoreErrorKind::NullValue, self.features));
+        }
+        let x: &VecBuf = &s.vec;
+        if x.size != self.dim {
+            return Err(Fault::new(ScoreErrorKind::BadVectorSize, self.features));
+        }
+        let p = Point {
+            indices: x.sparse.then_some(x.indices.as_slice()),
+            values: &x.values,
+            norm: norm2(&x.values),
+        };
+        // Cosine distance asserts non-zero norms (Spark throws an AssertionError).
+        if self.measure == Measure::Cosine && (p.norm <= 0.0 || p.norm.is_nan()) {
+            return Err(Fault::new(ScoreErrorKind::InvalidValue, self.features));
+        }
+        let k = match &self.statistics {
+            Some(stats) => self.closest_pruned(stats, p),
+            None => self.closest_scan(p),
+        };
+        if let Some(out) = slots.get_mut(self.prediction) {
+            out.set_num(k as f64);
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+fn read_centers(c: &Compiler<'_>, meta: &Metadata) -> Result<Vec<SparkVector>, LoadError> {
+    let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
+    let max = c.limits().max_vector_width;
+    if table.has_column("clusterCenters") {
+        // 1.6: a single row holding every center.
+        let row = table.single_row()?;
+        return table.decode(row, "clusterCenters", |d| {
+            d.as_list()?.iter().map(|v| v.to_vector(max)).collect()
+        });
+    }
+    let mut rows: Vec<(i64, SparkVector)> = Vec::with_capacity(table.rows.len());
+    for r in 0..table.rows.len() {
+        let idx = table.decode(r, "clusterIdx", Datum::as_i64)?;
+        let v = table.decode(r, "clusterCenter", |d| d.to_vector(max))?;
+        rows.push((idx, v));
+    }
+    rows.sort_by_key(|(i, _)| *i);
+    for (k, (i, _)) in rows.iter().enumerate() {
+        if *i != k as i64 {
+            return Err(meta
+                .error(
+                    LoadErrorKind::BadData,
+                    format!("clusterIdx values are not 0..{}: found {i}", rows.len()),
+                )
+                .in_file(&table.file)
+                .in_column("clusterIdx"));
+        }
+    }
+    Ok(rows.into_iter().map(|(_, v)| v).collect())
+}
+
+pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
+    let measure = match meta.str_or("distanceMeasure", "euclidean")?.as_str() {
+        "euclidean" => Measure::Euclidean,
+        "cosine" => Measure::Cosine,
+        other => {
+            return Err(meta.error(
+                LoadErrorKind::BadMetadata,
+                format!("unknown distanceMeasure `{other}`"),
+            ))
+        }
+    };
+    let centers = read_centers(c, meta)?;
+    let Some(dim) = centers.first().map(|v| v.size) else {
+        return Err(meta.error(
+            LoadErrorKind::BadData,
+            "KMeans model has no cluster centers",
+        ));
+    };
+    if centers.iter().any(|v| v.size != dim) {
+        return Err(meta.error(LoadErrorKind::BadData, "cluster centers differ in size"));
+    }
+    let k = centers.len();
+    crate::spark::limits::check(
+        "matrix cells",
+        (k as u64).saturating_mul(dim as u64),
+        c.limits().max_vector_width,
+    )
+    .map_err(|e| e.in_file(&meta.file))?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("k".into(), k.to_string()),
+            ("numFeatures".into(), dim.to_string()),
+            (
+                "distanceMeasure".into(),
+                format!("{measure:?}").to_lowercase(),
+            ),
+        ],
+    )?;
+    let semantics = c.semantics();
+    // Spark's centers are dense (cluster means); a sparse stored center is densified, with its
+    // norm taken over its stored values as Spark's `VectorWithNorm` does.
+    let norms: Vec<f64> = centers.iter().map(|v| norm2(&v.values)).collect();
+    let mut flat = Vec::with_capacity(k * dim);
+    for v in &centers {
+        flat.extend(v.to_dense());
+    }
+    let mut step = KMeansStep {
+        features: 0,
+        prediction: 0,
+        measure,
+        dim,
+        centers: flat,
+        norms,
+        statistics: None,
+        dense_shortcut: semantics.at_least(3, 0),
+        blas: Blas::for_version(semantics),
+    };
+    if semantics.at_least(3, 1) {
+        step.statistics = Some(statistics(&step));
+    }
+    step.features = predictor::features_input(c, meta, Some(dim))?;
+    let name = meta.str_or("predictionCol", "prediction")?;
+    step.prediction = c.output(meta, &name, ColumnType::Int, None)?;
+    c.push(Step::KMeans(step));
+    Ok(())
+}
+
+/// `DistanceMeasure.computeStatistics(centers)`: half-distance bounds between center pairs
+/// (squared for Euclidean, angle-halved for cosine) and, on the diagonal, each center's
+/// smallest bound. A single center gets `[NaN]`.
+fn statistics(s: &KMeansStep) -> Vec<f64> {
+    let k = s.norms.len();
+    if k == 1 {
+        return vec![f64::NAN];
+    }
+    let mut packed = vec![0.0; k * (k + 1) / 2];
+    let mut diag = vec![f64::INFINITY; k];
+    for i in 0..k {
+        for j in i + 1..k {
+            let cj = Point {
+                indices: None,
+                values: s.center(j),
+                norm: s.norms.get(j).copied().unwrap_or(0.0),
+            };
+            let d = s.distance(i, cj);
+            let stat = match s.measure {
+                // `distance` is the square root of the fast squared distance.
+                Measure::Euclidean => {
+                    let d = d.sqrt();
+                    0.25 * d * d
+                }
+                Measure::Cosine => 1.0 - (1.0 - d / 2.0).sqrt(),
+            };
+            if let Some(p) = packed.get_mut(tri(k, i, j)) {
+                *p = stat;
+            }
+            if stat < diag[i] {
+                diag[i] = stat;
+            }
+            if stat < diag[j] {
+                diag[j] = stat;
+            }
+        }
+    }
+    for (i, d) in diag.iter().enumerate() {
+        if let Some(p) = packed.get_mut(tri(k, i, i)) {
+            *p = *d;
+        }
+    }
+    packed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(centers: &[&[f64]], measure: Measure, pruned: bool) -> KMeansStep {
+        let dim = centers[0].len();
+        let mut s = KMeansStep {
+            features: 0,
+            prediction: 1,
+            measure,
+            dim,
+            centers: centers.iter().flat_map(|c| c.iter().copied()).collect(),
+            norms: centers.iter().map(|c| norm2(c)).collect(),
+            statistics: None,
+            dense_shortcut: true,
+            blas: Blas::Java11,
+        };
+        if pruned {
+            s.statistics = Some(statistics(&s));
+        }
+        s
+    }
+
+    fn predict(s: &KMeansStep, x: &[f64]) -> usize {
+        let p = Point {
+            indices: None,
+            values: x,
+            norm: norm2(x),
+        };
+        match &s.statistics {
+            Some(st) => s.closest_pruned(st, p),
+            None => s.closest_scan(p),
+        }
+    }
+
+    #[test]
+    fn pruned_and_scan_agree_and_ties_pick_lowest() {
+        let centers: [&[f64]; 3] = [&[0.0, 0.0], &[10.0, 0.0], &[0.0, 10.0]];
+        for pruned in [false, true] {
+            let s = step(&centers, Measure::Euclidean, pruned);
+            assert_eq!(predict(&s, &[9.0, 1.0]), 1);
+            assert_eq!(predict(&s, &[1.0, 8.0]), 2);
+            assert_eq!(predict(&s, &[5.0, 0.0]), 0);
+            assert_eq!(predict(&s, &[f64::NAN, 0.0]), 0);
+        }
+    }
+
+    #[test]
+    fn cosine_uses_direction_only() {
+        let centers: [&[f64]; 2] = [&[1.0, 0.0], &[0.0, 1.0]];
+        for pruned in [false, true] {
+            let s = step(&centers, Measure::Cosine, pruned);
+            assert_eq!(predict(&s, &[100.0, 1.0]), 0);
+            assert_eq!(predict(&s, &[0.1, 3.0]), 1);
+        }
+    }
+
+    #[test]
+    fn packed_index_matches_spark() {
+        assert_eq!(tri(3, 0, 0), 0);
+        assert_eq!(tri(3, 0, 2), 2);
+        assert_eq!(tri(3, 1, 1), 3);
+        assert_eq!(tri(3, 2, 1), 4);
+        assert_eq!(tri(3, 2, 2), 5);
+    }
+}
