@@ -90,6 +90,8 @@ steps! {
     StringIndexer(feature::string_indexer::StringIndexerStep),
     VectorAssembler(feature::vector_assembler::VectorAssemblerStep),
     LogisticRegression(classification::logistic_regression::LogisticRegressionStep),
+    OneHotEncoder(feature::one_hot_encoder::OneHotEncoderStep),
+    LegacyOneHotEncoder(feature::one_hot_encoder::LegacyOneHotEncoderStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

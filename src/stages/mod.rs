@@ -23,6 +23,8 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.StringIndexerModel",
     "org.apache.spark.ml.feature.VectorAssembler",
     "org.apache.spark.ml.classification.LogisticRegressionModel",
+    "org.apache.spark.ml.feature.OneHotEncoderModel",
+    "org.apache.spark.ml.feature.OneHotEncoder",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -43,6 +45,8 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.classification.LogisticRegressionModel" => {
             classification::logistic_regression::lower(c, meta)
         }
+        "org.apache.spark.ml.feature.OneHotEncoderModel" => feature::one_hot_encoder::lower_model(c, meta),
+        "org.apache.spark.ml.feature.OneHotEncoder" => feature::one_hot_encoder::lower_transformer(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

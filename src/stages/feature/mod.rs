@@ -4,6 +4,8 @@ pub mod cast;
 pub mod string_indexer;
 pub mod vector_assembler;
 
+pub mod one_hot_encoder;
+
 /// Spark's `handleInvalid` values, shared by many feature stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandleInvalid {
