@@ -92,6 +92,8 @@ steps! {
     LogisticRegression(classification::logistic_regression::LogisticRegressionStep),
     OneHotEncoder(feature::one_hot_encoder::OneHotEncoderStep),
     LegacyOneHotEncoder(feature::one_hot_encoder::LegacyOneHotEncoderStep),
+    IndexToString(feature::index_to_string::IndexToStringStep),
+    VectorSizeHint(feature::vector_size_hint::VectorSizeHintStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

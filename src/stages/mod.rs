@@ -25,6 +25,8 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.classification.LogisticRegressionModel",
     "org.apache.spark.ml.feature.OneHotEncoderModel",
     "org.apache.spark.ml.feature.OneHotEncoder",
+    "org.apache.spark.ml.feature.IndexToString",
+    "org.apache.spark.ml.feature.VectorSizeHint",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -47,6 +49,8 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         }
         "org.apache.spark.ml.feature.OneHotEncoderModel" => feature::one_hot_encoder::lower_model(c, meta),
         "org.apache.spark.ml.feature.OneHotEncoder" => feature::one_hot_encoder::lower_transformer(c, meta),
+        "org.apache.spark.ml.feature.IndexToString" => feature::index_to_string::lower(c, meta),
+        "org.apache.spark.ml.feature.VectorSizeHint" => feature::vector_size_hint::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

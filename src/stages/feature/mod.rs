@@ -4,7 +4,9 @@ pub mod cast;
 pub mod string_indexer;
 pub mod vector_assembler;
 
+pub mod index_to_string;
 pub mod one_hot_encoder;
+pub mod vector_size_hint;
 
 /// Spark's `handleInvalid` values, shared by many feature stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

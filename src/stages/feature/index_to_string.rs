@@ -1,0 +1,127 @@
+//! `org.apache.spark.ml.feature.IndexToString` (spark-format.md 7.2), metadata only, every
+//! writer version. Labels come from the `labels` param; when it is unset or empty Spark reads
+//! the input column's nominal attribute values, which an upstream stage (StringIndexer) sets.
+//!
+//! The UDF takes a primitive `Double`: NULL gives NULL. The index is Java's `(int) value`
+//! (truncation toward zero, NaN → 0, saturating), then out of range raises "Unseen index".
+
+use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
+use crate::plan::step::{produce, slot};
+use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, Want};
+use crate::spark::Metadata;
+
+#[derive(Debug, Clone)]
+pub struct IndexToStringStep {
+    pub input: SlotIndex,
+    pub output: SlotIndex,
+    pub labels: Vec<String>,
+}
+
+impl IndexToStringStep {
+    #[inline]
+    pub fn run(&self, slots: &mut [Slot]) -> StepResult {
+        produce(slots, self.output, |slots, out| {
+            let src = slot(slots, self.input);
+            out.text.clear();
+            if src.null {
+                out.set_null();
+                return Ok(Flow::Continue);
+            }
+            match label_at(&self.labels, src.num) {
+                Some(label) => {
+                    out.text.push_str(label);
+                    out.null = false;
+                    Ok(Flow::Continue)
+                }
+                None => Err(Fault::new(ScoreErrorKind::InvalidValue, self.input)),
+            }
+        })
+    }
+}
+
+/// `values(index.toInt)` when `0 <= idx < values.length`.
+fn label_at(labels: &[String], index: f64) -> Option<&str> {
+    // Rust's float → int cast is Java's d2i: truncating, NaN → 0, saturating.
+    let idx = usize::try_from(index as i32).ok()?;
+    labels.get(idx).map(String::as_str)
+}
+
+pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
+    let name = meta.required_str("inputCol")?;
+    let output = meta.str_or("outputCol", &format!("{}__output", meta.uid))?;
+    let explicit = meta.opt_str_array("labels")?.filter(|l| !l.is_empty());
+    c.begin_stage(
+        meta,
+        vec![
+            ("inputCol".into(), name.clone()),
+            ("outputCol".into(), output.clone()),
+            (
+                "labels".into(),
+                explicit
+                    .as_ref()
+                    .map_or_else(|| "(from input metadata)".into(), |l| l.join(",")),
+            ),
+        ],
+    )?;
+    let input = c.input(meta, &name, Want::Numeric)?;
+    let labels = match explicit {
+        Some(labels) => labels,
+        None => c
+            .column(input)
+            .and_then(|col| col.nominal.as_ref())
+            .and_then(|n| n.labels.clone())
+            .ok_or_else(|| {
+                meta.error(
+                    LoadErrorKind::Schema,
+                    "`labels` is not set and no earlier stage gives the input column nominal \
+                     labels (as StringIndexer does), so Spark could not map indices to strings",
+                )
+                .in_column(&name)
+            })?,
+    };
+    let output = c.output(meta, &output, ColumnType::String, None)?;
+    c.push(Step::IndexToString(IndexToStringStep {
+        input,
+        output,
+        labels,
+    }));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_truncates_like_java() {
+        let labels: Vec<String> = ["low", "mid", "high"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(label_at(&labels, 2.9), Some("high"));
+        assert_eq!(label_at(&labels, -0.5), Some("low"));
+        assert_eq!(label_at(&labels, -0.0), Some("low"));
+        assert_eq!(label_at(&labels, f64::NAN), Some("low"));
+        assert_eq!(label_at(&labels, 3.0), None);
+        assert_eq!(label_at(&labels, -1.0), None);
+        assert_eq!(label_at(&labels, 1e300), None);
+    }
+
+    #[test]
+    fn null_gives_null() {
+        let step = IndexToStringStep {
+            input: 0,
+            output: 1,
+            labels: vec!["a".into()],
+        };
+        let mut slots = vec![Slot::default(), Slot::default()];
+        slots[0].set_null();
+        step.run(&mut slots).unwrap();
+        assert!(slots[1].null);
+        slots[0].set_num(5.0);
+        assert_eq!(
+            step.run(&mut slots).unwrap_err().kind,
+            ScoreErrorKind::InvalidValue
+        );
+    }
+}
