@@ -94,6 +94,8 @@ steps! {
     LegacyOneHotEncoder(feature::one_hot_encoder::LegacyOneHotEncoderStep),
     IndexToString(feature::index_to_string::IndexToStringStep),
     VectorSizeHint(feature::vector_size_hint::VectorSizeHintStep),
+    StandardScaler(feature::standard_scaler::StandardScalerStep),
+    MinMaxScaler(feature::min_max_scaler::MinMaxScalerStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back
