@@ -96,6 +96,10 @@ steps! {
     VectorSizeHint(feature::vector_size_hint::VectorSizeHintStep),
     StandardScaler(feature::standard_scaler::StandardScalerStep),
     MinMaxScaler(feature::min_max_scaler::MinMaxScalerStep),
+    Normalizer(feature::normalizer::NormalizerStep),
+    Binarizer(feature::binarizer::BinarizerStep),
+    Bucketizer(feature::bucketizer::BucketizerStep),
+    Imputer(feature::imputer::ImputerStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

@@ -31,6 +31,10 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.MinMaxScalerModel",
     "org.apache.spark.ml.feature.MaxAbsScalerModel",
     "org.apache.spark.ml.feature.RobustScalerModel",
+    "org.apache.spark.ml.feature.Normalizer",
+    "org.apache.spark.ml.feature.Binarizer",
+    "org.apache.spark.ml.feature.Bucketizer",
+    "org.apache.spark.ml.feature.ImputerModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -59,6 +63,10 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.feature.MinMaxScalerModel" => feature::min_max_scaler::lower(c, meta),
         "org.apache.spark.ml.feature.MaxAbsScalerModel" => feature::max_abs_scaler::lower(c, meta),
         "org.apache.spark.ml.feature.RobustScalerModel" => feature::robust_scaler::lower(c, meta),
+        "org.apache.spark.ml.feature.Normalizer" => feature::normalizer::lower(c, meta),
+        "org.apache.spark.ml.feature.Binarizer" => feature::binarizer::lower(c, meta),
+        "org.apache.spark.ml.feature.Bucketizer" => feature::bucketizer::lower(c, meta),
+        "org.apache.spark.ml.feature.ImputerModel" => feature::imputer::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))
