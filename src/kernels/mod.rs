@@ -1,3 +1,4 @@
 //! Pure arithmetic on slices, with the summation orders Spark's BLAS uses. No allocation.
 
 pub mod blas;
+pub mod compress;

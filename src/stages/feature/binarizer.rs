@@ -2,13 +2,17 @@
 //! version; multi-column `inputCols`/`outputCols`/`thresholds` since 3.0 (used when
 //! `inputCols` is set; `thresholds` defaults to `threshold` for every column).
 //!
-//! Double input: primitive UDF `x > t ? 1.0 : 0.0` (NULL → NULL, NaN → 0.0).
+//! Double input: up to 3.5 a primitive UDF `x > t ? 1.0 : 0.0` (NULL → NULL, NaN → 0.0);
+//! from 4.0 the SQL expression `when(!isnan(x) && x > t, 1.0).otherwise(0.0)`, so NULL → 0.0
+//! (read from the 4.0.1 and 4.3.0 jars; the 4.3.0 fixtures show it).
 //! Vector input with `t >= 0`: 1.0 at each stored entry `> t`, built sparse, `.compressed`.
 //! Vector input with `t < 0` (3.0+): implicit zeros are above the threshold, so start from all
 //! ones, zero each stored entry `<= t` (NaN stays 1.0), `.compressed`. Before 3.0 the sparse
-//! rule applied for every threshold. A NULL vector raises.
+//! rule applied for every threshold. A NULL vector raises. `compressed` follows the scoring
+//! version's rule (`kernels::compress`).
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
+use crate::kernels::compress::{compress, CompressRule};
 use crate::plan::step::{produce, return_scratch, slot, take_scratch};
 use crate::plan::{
     ColumnType, Compiler, Fault, Flow, Nominal, Slot, SlotIndex, Step, StepResult, VecBuf, Want,
@@ -35,6 +39,9 @@ pub struct BinarizedColumn {
 #[derive(Debug, Clone)]
 pub struct BinarizerStep {
     pub columns: Vec<BinarizedColumn>,
+    /// 4.0+: a NULL double binarizes to 0.0 instead of staying NULL.
+    pub null_as_zero: bool,
+    pub compress: CompressRule,
     /// Buffer for `compressed`.
     pub scratch: SlotIndex,
 }
@@ -45,7 +52,11 @@ impl BinarizerStep {
         for col in &self.columns {
             let src = slot(slots, col.input);
             if col.kind == BinarizeKind::Double {
-                let value = (!src.null).then_some(if src.num > col.threshold { 1.0 } else { 0.0 });
+                let value = if src.null {
+                    self.null_as_zero.then_some(0.0)
+                } else {
+                    Some(if src.num > col.threshold { 1.0 } else { 0.0 })
+                };
                 produce(slots, col.output, |_, out| match value {
                     Some(v) => out.set_num(v),
                     None => out.set_null(),
@@ -59,7 +70,14 @@ impl BinarizerStep {
             produce(slots, col.output, |slots, out| {
                 let x = &slot(slots, col.input).vec;
                 out.null = false;
-                binarize_vector(x, col.threshold, col.kind, &mut out.vec, &mut scratch);
+                binarize_vector(
+                    x,
+                    col.threshold,
+                    col.kind,
+                    &mut out.vec,
+                    &mut scratch,
+                    self.compress,
+                );
             });
             return_scratch(slots, self.scratch, scratch);
         }
@@ -73,6 +91,7 @@ fn binarize_vector(
     kind: BinarizeKind,
     out: &mut VecBuf,
     scratch: &mut Vec<f64>,
+    rule: CompressRule,
 ) {
     if kind == BinarizeKind::VectorOnesBelow {
         out.reset_dense(x.size);
@@ -93,7 +112,7 @@ fn binarize_vector(
             }
         });
     }
-    out.compress(scratch);
+    compress(out, scratch, rule);
 }
 
 pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
@@ -133,7 +152,8 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             ("thresholds".into(), format!("{thresholds:?}")),
         ],
     )?;
-    let negative_rule = c.semantics().at_least(3, 0);
+    let semantics = c.semantics();
+    let negative_rule = semantics.at_least(3, 0);
     let mut columns = Vec::with_capacity(inputs.len());
     for ((name, output), &threshold) in inputs.iter().zip(&outputs).zip(&thresholds) {
         let input = c.input(meta, name, Want::NumericOrVector)?;
@@ -179,7 +199,12 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         });
     }
     let scratch = c.hidden(ColumnType::Vector);
-    c.push(Step::Binarizer(BinarizerStep { columns, scratch }));
+    c.push(Step::Binarizer(BinarizerStep {
+        columns,
+        null_as_zero: semantics.at_least(4, 0),
+        compress: CompressRule::for_version(semantics),
+        scratch,
+    }));
     Ok(())
 }
 
@@ -189,7 +214,7 @@ mod tests {
 
     fn run(x: &VecBuf, t: f64, kind: BinarizeKind) -> VecBuf {
         let mut out = VecBuf::default();
-        binarize_vector(x, t, kind, &mut out, &mut Vec::new());
+        binarize_vector(x, t, kind, &mut out, &mut Vec::new(), CompressRule::Ratio);
         out
     }
 
@@ -232,6 +257,8 @@ mod tests {
                 threshold: 0.5,
                 kind: BinarizeKind::Double,
             }],
+            null_as_zero: false,
+            compress: CompressRule::Ratio,
             scratch: 2,
         };
         let mut slots = vec![Slot::default(), Slot::default(), Slot::default()];
@@ -248,5 +275,14 @@ mod tests {
             step.run(&mut slots).unwrap();
             assert_eq!(slots[1].num, y, "{x}");
         }
+        // 4.0+: NULL is not above the threshold.
+        let step = BinarizerStep {
+            null_as_zero: true,
+            ..step
+        };
+        slots[0].set_null();
+        step.run(&mut slots).unwrap();
+        assert!(!slots[1].null);
+        assert_eq!(slots[1].num, 0.0);
     }
 }

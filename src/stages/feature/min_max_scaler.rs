@@ -3,13 +3,15 @@
 //!
 //! 3.0+: requires `size == numFeatures`; on the densified input, NaN stays NaN, otherwise
 //! `(x - originalMin) * ((max - min) / range) + min`, or `(min + max) / 2` for a constant
-//! feature (`range == 0`); the result is `Vectors.dense(..).compressed`.
+//! feature (`range == 0`); the result is `Vectors.dense(..).compressed` (whose sparse/dense
+//! rule changed in 4.1, see `kernels::compress`).
 //! 2.x: `((x - originalMin) / range) * (max - min) + min`, constant features give
 //! `0.5 * (max - min) + min`; dense output, not compressed; no size check (an input longer
 //! than the model fails on the array bound, a shorter one is scaled as far as it goes).
 
 use super::standard_scaler::{densify_into, read_vector};
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
+use crate::kernels::compress::{compress, CompressRule};
 use crate::plan::step::{produce, return_scratch, slot, take_scratch};
 use crate::plan::{
     ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, VecBuf, Want,
@@ -26,6 +28,7 @@ pub struct MinMaxScalerStep {
     pub min: f64,
     pub max: f64,
     pub legacy: bool,
+    pub compress: CompressRule,
     /// Buffer for `compressed`.
     pub scratch: SlotIndex,
 }
@@ -63,7 +66,7 @@ impl MinMaxScalerStep {
                     x,
                     &mut out.vec,
                 );
-                out.vec.compress(&mut scratch);
+                compress(&mut out.vec, &mut scratch, self.compress);
             }
         });
         return_scratch(slots, self.scratch, scratch);
@@ -153,6 +156,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let input = c.input(meta, &name, Want::Vector(None))?;
     let output = c.output(meta, &output, ColumnType::Vector, (!legacy).then_some(n))?;
     let scratch = c.hidden(ColumnType::Vector);
+    let compress = CompressRule::for_version(c.semantics());
     c.push(Step::MinMaxScaler(MinMaxScalerStep {
         input,
         output,
@@ -161,6 +165,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         min,
         max,
         legacy,
+        compress,
         scratch,
     }));
     Ok(())
@@ -216,6 +221,7 @@ mod tests {
             min: 0.0,
             max: 1.0,
             legacy: false,
+            compress: CompressRule::Ratio,
             scratch: 2,
         };
         let mut slots = vec![Slot::default(), Slot::default(), Slot::default()];
