@@ -2,8 +2,11 @@
 //! writer version. Labels come from the `labels` param; when it is unset or empty Spark reads
 //! the input column's nominal attribute values, which an upstream stage (StringIndexer) sets.
 //!
-//! The UDF takes a primitive `Double`: NULL gives NULL. The index is Java's `(int) value`
-//! (truncation toward zero, NaN → 0, saturating), then out of range raises "Unseen index".
+//! Up to 4.0 a UDF on a primitive `Double`: NULL gives NULL; the index is Java's `(int) value`
+//! (truncation toward zero, NaN → 0, saturating); out of range raises "Unseen index".
+//! From 4.1 (SPARK-51963; read from the 4.0.1, 4.1.0 and 4.3.0 jars) SQL expressions:
+//! `CAST(x AS INT)` under ANSI (4.x's default) raises for NaN and out-of-int values, and a NULL
+//! index falls through to `raise_error("Unseen index: null ??")`.
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::plan::step::{produce, slot};
@@ -15,6 +18,8 @@ pub struct IndexToStringStep {
     pub input: SlotIndex,
     pub output: SlotIndex,
     pub labels: Vec<String>,
+    /// 4.1+: NULL and NaN raise instead of giving NULL and `labels[0]`.
+    pub strict: bool,
 }
 
 impl IndexToStringStep {
@@ -24,8 +29,14 @@ impl IndexToStringStep {
             let src = slot(slots, self.input);
             out.text.clear();
             if src.null {
+                if self.strict {
+                    return Err(Fault::new(ScoreErrorKind::NullValue, self.input));
+                }
                 out.set_null();
                 return Ok(Flow::Continue);
+            }
+            if self.strict && src.num.is_nan() {
+                return Err(Fault::new(ScoreErrorKind::NanValue, self.input));
             }
             match label_at(&self.labels, src.num) {
                 Some(label) => {
@@ -80,10 +91,12 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             })?,
     };
     let output = c.output(meta, &output, ColumnType::String, None)?;
+    let strict = c.semantics().at_least(4, 1);
     c.push(Step::IndexToString(IndexToStringStep {
         input,
         output,
         labels,
+        strict,
     }));
     Ok(())
 }
@@ -113,6 +126,7 @@ mod tests {
             input: 0,
             output: 1,
             labels: vec!["a".into()],
+            strict: false,
         };
         let mut slots = vec![Slot::default(), Slot::default()];
         slots[0].set_null();
@@ -123,5 +137,29 @@ mod tests {
             step.run(&mut slots).unwrap_err().kind,
             ScoreErrorKind::InvalidValue
         );
+    }
+
+    #[test]
+    fn strict_from_4_1_raises_on_null_and_nan() {
+        let step = IndexToStringStep {
+            input: 0,
+            output: 1,
+            labels: vec!["a".into()],
+            strict: true,
+        };
+        let mut slots = vec![Slot::default(), Slot::default()];
+        slots[0].set_null();
+        assert_eq!(
+            step.run(&mut slots).unwrap_err().kind,
+            ScoreErrorKind::NullValue
+        );
+        slots[0].set_num(f64::NAN);
+        assert_eq!(
+            step.run(&mut slots).unwrap_err().kind,
+            ScoreErrorKind::NanValue
+        );
+        slots[0].set_num(0.7);
+        step.run(&mut slots).unwrap();
+        assert_eq!(slots[1].text, "a");
     }
 }
