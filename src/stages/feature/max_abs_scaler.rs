@@ -56,6 +56,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         scale,
         kernel,
         required_size: legacy.then_some(n),
+        dense_only: false,
     }));
     Ok(())
 }

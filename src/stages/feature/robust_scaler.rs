@@ -49,6 +49,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         scale: inverse_or_zero(&range),
         kernel: kernel_for(with_centering, with_scaling, false),
         required_size: None,
+        dense_only: false,
     }));
     Ok(())
 }

@@ -8,7 +8,8 @@
 //! no size check: Spark loops over the *input's* values and only fails (index out of bounds)
 //! when the input reaches past the model's arrays; shorter inputs give shorter outputs.
 //! 2.x delegated to mllib's StandardScalerModel: `require(mean.size == vector.size)` first,
-//! and with mean and std a constant feature (`std == 0`) is exactly 0.0.
+//! and with mean and std a constant feature (`std == 0`) is exactly 0.0. Before 2.1
+//! (SPARK-17001) centering threw "Do not support vector type" for sparse input.
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::plan::step::{produce, slot};
@@ -44,6 +45,8 @@ pub struct StandardScalerStep {
     pub kernel: ScaleKernel,
     /// 2.x checks `vector.size` against the model before anything else.
     pub required_size: Option<usize>,
+    /// 2.0: centering accepts dense vectors only.
+    pub dense_only: bool,
 }
 
 impl StandardScalerStep {
@@ -60,6 +63,9 @@ impl StandardScalerStep {
         }
         if self.required_size.is_some_and(|n| n != x.vec.size) {
             return Err(Fault::new(ScoreErrorKind::BadVectorSize, self.input));
+        }
+        if self.dense_only && x.vec.sparse {
+            return Err(Fault::new(ScoreErrorKind::InvalidValue, self.input));
         }
         let ok = produce(slots, self.output, |slots, out| {
             let x = &slot(slots, self.input).vec;
@@ -210,7 +216,8 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             ("numFeatures".into(), mean.len().to_string()),
         ],
     )?;
-    let legacy = !c.semantics().at_least(3, 0);
+    let semantics = c.semantics();
+    let legacy = !semantics.at_least(3, 0);
     let n = mean.len();
     let input = c.input(meta, &name, Want::Vector(None))?;
     // 3.0+ sets the output's attribute size to the model's; 2.x leaves it unknown.
@@ -222,6 +229,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         scale: inverse_or_zero(&std),
         kernel: kernel_for(with_mean, with_std, legacy),
         required_size: legacy.then_some(n),
+        dense_only: with_mean && !semantics.at_least(2, 1),
     }));
     Ok(())
 }
@@ -354,6 +362,7 @@ mod tests {
             scale: vec![],
             kernel: ScaleKernel::Identity,
             required_size: None,
+            dense_only: false,
         };
         let mut slots = vec![Slot::default(), Slot::default()];
         slots[0].set_null();
@@ -364,5 +373,28 @@ mod tests {
             step.run(&mut slots).unwrap_err().kind,
             ScoreErrorKind::NullValue
         );
+    }
+
+    #[test]
+    fn spark_2_0_centering_rejects_sparse() {
+        let step = StandardScalerStep {
+            input: 0,
+            output: 1,
+            shift: vec![1.0, 1.0],
+            scale: vec![1.0, 1.0],
+            kernel: ScaleKernel::CenterScaleZeroConstant,
+            required_size: Some(2),
+            dense_only: true,
+        };
+        let mut slots = vec![Slot::default(), Slot::default()];
+        slots[0].null = false;
+        slots[0].vec = sparse(2, &[1], &[3.0]);
+        assert_eq!(
+            step.run(&mut slots).unwrap_err().kind,
+            ScoreErrorKind::InvalidValue
+        );
+        slots[0].vec = dense(&[0.0, 3.0]);
+        step.run(&mut slots).unwrap();
+        assert_eq!(slots[1].vec.values, vec![-1.0, 2.0]);
     }
 }
