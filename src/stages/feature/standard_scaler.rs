@@ -29,7 +29,8 @@ pub enum ScaleKernel {
     Center,
     /// `x * scale`, representation kept.
     Scale,
-    /// 2.x MaxAbsScaler: breeze `x / divisor`, representation kept.
+    /// 2.x MaxAbsScaler: breeze `x / divisor`; dense stays dense, sparse stays sparse minus
+    /// zero quotients (breeze's `SparseVector / DenseVector` drops them).
     Divide,
     /// The input vector itself.
     Identity,
@@ -128,6 +129,21 @@ pub fn apply(
             }
             true
         }
+        ScaleKernel::Divide if x.sparse => {
+            // breeze's SparseVector / DenseVector keeps only non-zero quotients.
+            out.reset_sparse(x.size);
+            for (&i, &v) in x.indices.iter().zip(&x.values) {
+                let Some(&s) = scale.get(i as usize) else {
+                    return false;
+                };
+                let q = v / s;
+                if q != 0.0 {
+                    out.indices.push(i);
+                    out.values.push(q);
+                }
+            }
+            true
+        }
         ScaleKernel::Scale | ScaleKernel::Divide => {
             out.copy_from(x);
             let divide = kernel == ScaleKernel::Divide;
@@ -136,7 +152,7 @@ pub fn apply(
                     let Some(&s) = scale.get(i as usize) else {
                         return false;
                     };
-                    *v = if divide { *v / s } else { *v * s };
+                    *v *= s;
                 }
             } else {
                 let Some(scale) = scale.get(..out.values.len()) else {
@@ -351,6 +367,13 @@ mod tests {
             &mut out
         ));
         assert_eq!(out.values, vec![0.25, -3.0]);
+        let x = sparse(2, &[0, 1], &[0.0, 1.0]);
+        assert!(apply(ScaleKernel::Divide, &[], &[4.0, 2.0], &x, &mut out));
+        assert!(out.sparse);
+        assert_eq!(
+            (out.indices.as_slice(), out.values.as_slice()),
+            (&[1u32][..], &[0.5][..])
+        );
     }
 
     #[test]
