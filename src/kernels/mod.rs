@@ -5,3 +5,4 @@ pub mod eigen;
 pub mod search;
 pub mod tree;
 pub mod vector;
+pub mod compress;

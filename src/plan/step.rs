@@ -118,6 +118,16 @@ steps! {
     GbtClassifier(tree::gbt::GbtClassifierStep),
     GbtRegressor(tree::gbt::GbtRegressorStep),
     KMeans(clustering::kmeans::KMeansStep),
+    OneHotEncoder(feature::one_hot_encoder::OneHotEncoderStep),
+    LegacyOneHotEncoder(feature::one_hot_encoder::LegacyOneHotEncoderStep),
+    IndexToString(feature::index_to_string::IndexToStringStep),
+    VectorSizeHint(feature::vector_size_hint::VectorSizeHintStep),
+    StandardScaler(feature::standard_scaler::StandardScalerStep),
+    MinMaxScaler(feature::min_max_scaler::MinMaxScalerStep),
+    Normalizer(feature::normalizer::NormalizerStep),
+    Binarizer(feature::binarizer::BinarizerStep),
+    Bucketizer(feature::bucketizer::BucketizerStep),
+    Imputer(feature::imputer::ImputerStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

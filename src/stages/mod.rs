@@ -60,6 +60,18 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.classification.GBTClassificationModel",
     "org.apache.spark.ml.regression.GBTRegressionModel",
     "org.apache.spark.ml.clustering.KMeansModel",
+    "org.apache.spark.ml.feature.OneHotEncoderModel",
+    "org.apache.spark.ml.feature.OneHotEncoder",
+    "org.apache.spark.ml.feature.IndexToString",
+    "org.apache.spark.ml.feature.VectorSizeHint",
+    "org.apache.spark.ml.feature.StandardScalerModel",
+    "org.apache.spark.ml.feature.MinMaxScalerModel",
+    "org.apache.spark.ml.feature.MaxAbsScalerModel",
+    "org.apache.spark.ml.feature.RobustScalerModel",
+    "org.apache.spark.ml.feature.Normalizer",
+    "org.apache.spark.ml.feature.Binarizer",
+    "org.apache.spark.ml.feature.Bucketizer",
+    "org.apache.spark.ml.feature.ImputerModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -135,6 +147,18 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         }
         "org.apache.spark.ml.regression.GBTRegressionModel" => tree::gbt::lower_regressor(c, meta),
         "org.apache.spark.ml.clustering.KMeansModel" => clustering::kmeans::lower(c, meta),
+        "org.apache.spark.ml.feature.OneHotEncoderModel" => feature::one_hot_encoder::lower_model(c, meta),
+        "org.apache.spark.ml.feature.OneHotEncoder" => feature::one_hot_encoder::lower_transformer(c, meta),
+        "org.apache.spark.ml.feature.IndexToString" => feature::index_to_string::lower(c, meta),
+        "org.apache.spark.ml.feature.VectorSizeHint" => feature::vector_size_hint::lower(c, meta),
+        "org.apache.spark.ml.feature.StandardScalerModel" => feature::standard_scaler::lower(c, meta),
+        "org.apache.spark.ml.feature.MinMaxScalerModel" => feature::min_max_scaler::lower(c, meta),
+        "org.apache.spark.ml.feature.MaxAbsScalerModel" => feature::max_abs_scaler::lower(c, meta),
+        "org.apache.spark.ml.feature.RobustScalerModel" => feature::robust_scaler::lower(c, meta),
+        "org.apache.spark.ml.feature.Normalizer" => feature::normalizer::lower(c, meta),
+        "org.apache.spark.ml.feature.Binarizer" => feature::binarizer::lower(c, meta),
+        "org.apache.spark.ml.feature.Bucketizer" => feature::bucketizer::lower(c, meta),
+        "org.apache.spark.ml.feature.ImputerModel" => feature::imputer::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

@@ -11,6 +11,18 @@ pub mod word2vec;
 pub mod string_indexer;
 pub mod vector_assembler;
 
+pub mod binarizer;
+pub mod bucketizer;
+pub mod imputer;
+pub mod index_to_string;
+pub mod max_abs_scaler;
+pub mod min_max_scaler;
+pub mod normalizer;
+pub mod one_hot_encoder;
+pub mod robust_scaler;
+pub mod standard_scaler;
+pub mod vector_size_hint;
+
 /// Spark's `handleInvalid` values, shared by many feature stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandleInvalid {
