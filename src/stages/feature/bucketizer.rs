@@ -12,6 +12,7 @@
 //! (`na.drop()`), which depends on columns this stage cannot see; we apply the 2.3+ rule.
 
 use super::HandleInvalid;
+use crate::kernels::search::java_binary_search;
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::plan::step::{produce, slot};
 use crate::plan::{
@@ -80,35 +81,6 @@ pub fn bucket_of(splits: &[f64], x: f64, keep_invalid: bool) -> Result<f64, Scor
         Err(insert) if insert == 0 || insert == n => Err(ScoreErrorKind::InvalidValue),
         Err(insert) => Ok((insert - 1) as f64),
     }
-}
-
-/// `java.util.Arrays.binarySearch(double[], double)`: `Ok(index)` of a match, or
-/// `Err(insertion point)`. Values equal under `==` are told apart by `doubleToLongBits`
-/// compared as signed longs, so −0.0 sorts below 0.0.
-pub fn java_binary_search(a: &[f64], key: f64) -> Result<usize, usize> {
-    let mut low = 0usize;
-    let mut high = a.len();
-    while low < high {
-        let mid = low + (high - low) / 2;
-        let Some(&v) = a.get(mid) else { break };
-        let below = if v < key {
-            true
-        } else if v > key {
-            false
-        } else {
-            let (vb, kb) = (v.to_bits() as i64, key.to_bits() as i64);
-            if vb == kb {
-                return Ok(mid);
-            }
-            vb < kb
-        };
-        if below {
-            low = mid + 1;
-        } else {
-            high = mid;
-        }
-    }
-    Err(low)
 }
 
 /// `Bucketizer.checkSplits`: at least 3 values, strictly increasing, no NaN.
