@@ -1,3 +1,5 @@
 //! Pure arithmetic on slices, with the summation orders Spark's BLAS uses. No allocation.
 
 pub mod blas;
+pub mod java_text;
+pub mod murmur3;

@@ -23,6 +23,14 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.StringIndexerModel",
     "org.apache.spark.ml.feature.VectorAssembler",
     "org.apache.spark.ml.classification.LogisticRegressionModel",
+    // Text stages.
+    "org.apache.spark.ml.feature.Tokenizer",
+    "org.apache.spark.ml.feature.RegexTokenizer",
+    "org.apache.spark.ml.feature.StopWordsRemover",
+    "org.apache.spark.ml.feature.NGram",
+    "org.apache.spark.ml.feature.HashingTF",
+    "org.apache.spark.ml.feature.CountVectorizerModel",
+    "org.apache.spark.ml.feature.IDFModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -43,6 +51,14 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.classification.LogisticRegressionModel" => {
             classification::logistic_regression::lower(c, meta)
         }
+        // Text stages.
+        "org.apache.spark.ml.feature.Tokenizer" => feature::tokenizer::lower(c, meta),
+        "org.apache.spark.ml.feature.RegexTokenizer" => feature::regex_tokenizer::lower(c, meta),
+        "org.apache.spark.ml.feature.StopWordsRemover" => feature::stop_words_remover::lower(c, meta),
+        "org.apache.spark.ml.feature.NGram" => feature::ngram::lower(c, meta),
+        "org.apache.spark.ml.feature.HashingTF" => feature::hashing_tf::lower(c, meta),
+        "org.apache.spark.ml.feature.CountVectorizerModel" => feature::count_vectorizer::lower(c, meta),
+        "org.apache.spark.ml.feature.IDFModel" => feature::idf::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

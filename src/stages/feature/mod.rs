@@ -3,6 +3,15 @@
 pub mod cast;
 pub mod string_indexer;
 pub mod vector_assembler;
+// Text stages.
+pub mod count_vectorizer;
+pub mod hashing_tf;
+pub mod idf;
+pub mod java_regex;
+pub mod ngram;
+pub mod regex_tokenizer;
+pub mod stop_words_remover;
+pub mod tokenizer;
 
 /// Spark's `handleInvalid` values, shared by many feature stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
