@@ -6,3 +6,5 @@ pub mod search;
 pub mod tree;
 pub mod vector;
 pub mod compress;
+pub mod java_text;
+pub mod murmur3;

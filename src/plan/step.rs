@@ -128,6 +128,14 @@ steps! {
     Binarizer(feature::binarizer::BinarizerStep),
     Bucketizer(feature::bucketizer::BucketizerStep),
     Imputer(feature::imputer::ImputerStep),
+    // Text stages.
+    Tokenizer(feature::tokenizer::TokenizerStep),
+    RegexTokenizer(feature::regex_tokenizer::RegexTokenizerStep),
+    StopWordsRemover(feature::stop_words_remover::StopWordsRemoverStep),
+    NGram(feature::ngram::NGramStep),
+    HashingTF(feature::hashing_tf::HashingTFStep),
+    CountVectorizer(feature::count_vectorizer::CountVectorizerStep),
+    Idf(feature::idf::IdfStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

@@ -72,6 +72,14 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.Binarizer",
     "org.apache.spark.ml.feature.Bucketizer",
     "org.apache.spark.ml.feature.ImputerModel",
+    // Text stages.
+    "org.apache.spark.ml.feature.Tokenizer",
+    "org.apache.spark.ml.feature.RegexTokenizer",
+    "org.apache.spark.ml.feature.StopWordsRemover",
+    "org.apache.spark.ml.feature.NGram",
+    "org.apache.spark.ml.feature.HashingTF",
+    "org.apache.spark.ml.feature.CountVectorizerModel",
+    "org.apache.spark.ml.feature.IDFModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -159,6 +167,14 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.feature.Binarizer" => feature::binarizer::lower(c, meta),
         "org.apache.spark.ml.feature.Bucketizer" => feature::bucketizer::lower(c, meta),
         "org.apache.spark.ml.feature.ImputerModel" => feature::imputer::lower(c, meta),
+        // Text stages.
+        "org.apache.spark.ml.feature.Tokenizer" => feature::tokenizer::lower(c, meta),
+        "org.apache.spark.ml.feature.RegexTokenizer" => feature::regex_tokenizer::lower(c, meta),
+        "org.apache.spark.ml.feature.StopWordsRemover" => feature::stop_words_remover::lower(c, meta),
+        "org.apache.spark.ml.feature.NGram" => feature::ngram::lower(c, meta),
+        "org.apache.spark.ml.feature.HashingTF" => feature::hashing_tf::lower(c, meta),
+        "org.apache.spark.ml.feature.CountVectorizerModel" => feature::count_vectorizer::lower(c, meta),
+        "org.apache.spark.ml.feature.IDFModel" => feature::idf::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

@@ -10,6 +10,15 @@ pub mod vector_slicer;
 pub mod word2vec;
 pub mod string_indexer;
 pub mod vector_assembler;
+// Text stages.
+pub mod count_vectorizer;
+pub mod hashing_tf;
+pub mod idf;
+pub mod java_regex;
+pub mod ngram;
+pub mod regex_tokenizer;
+pub mod stop_words_remover;
+pub mod tokenizer;
 
 pub mod binarizer;
 pub mod bucketizer;
