@@ -19,6 +19,8 @@ pub enum Want {
     Vector(Option<usize>),
     /// Numeric or vector (VectorAssembler); a raw input defaults to double.
     NumericOrVector,
+    /// Numeric or string (FeatureHasher); a raw input defaults to double.
+    NumericOrString,
     StringArray,
 }
 
@@ -121,7 +123,7 @@ impl<'a> Compiler<'a> {
             let (ty, width) = match self.declared.get(name) {
                 Some(&(ty, width)) => (ty, width),
                 None => match want {
-                    Want::Numeric | Want::NumericOrVector => (ColumnType::Double, None),
+                    Want::Numeric | Want::NumericOrVector | Want::NumericOrString => (ColumnType::Double, None),
                     Want::String => (ColumnType::String, None),
                     Want::Vector(w) => (ColumnType::Vector, w),
                     Want::StringArray => (ColumnType::StringArray, None),
@@ -145,6 +147,7 @@ impl<'a> Compiler<'a> {
         match (want, col.ty) {
             (Want::Numeric, t) if t.is_numeric() => Ok(slot),
             (Want::NumericOrVector, t) if t.is_numeric() || t == ColumnType::Vector => Ok(slot),
+            (Want::NumericOrString, t) if t.is_numeric() || t == ColumnType::String => Ok(slot),
             (Want::String, ColumnType::String) => Ok(slot),
             (Want::String, t) if t.is_numeric() => {
                 // StringIndexer casts numeric columns to string with Spark's cast rules.
@@ -174,6 +177,7 @@ impl<'a> Compiler<'a> {
                     Want::String => "a string",
                     Want::Vector(_) => "a vector",
                     Want::NumericOrVector => "a number or a vector",
+                    Want::NumericOrString => "a number or a string",
                     Want::StringArray => "an array of strings",
                 }
             ))),

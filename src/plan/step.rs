@@ -98,6 +98,7 @@ steps! {
     PolynomialExpansion(feature::polynomial_expansion::PolynomialExpansionStep),
     Dct(feature::dct::DctStep),
     Word2Vec(feature::word2vec::Word2VecStep),
+    FeatureHasher(feature::feature_hasher::FeatureHasherStep),
     MllibLinear(mllib::linear::MllibLinearStep),
     MllibNaiveBayes(mllib::naive_bayes::MllibNaiveBayesStep),
     Als(recommendation::als::AlsStep),

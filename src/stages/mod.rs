@@ -50,6 +50,7 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.DCT",
     "org.apache.spark.ml.feature.Word2VecModel",
     "org.apache.spark.ml.clustering.GaussianMixtureModel",
+    "org.apache.spark.ml.feature.FeatureHasher",
     "org.apache.spark.ml.regression.LinearRegressionModel",
     "org.apache.spark.ml.classification.LinearSVCModel",
     "org.apache.spark.ml.classification.NaiveBayesModel",
@@ -175,6 +176,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.feature.HashingTF" => feature::hashing_tf::lower(c, meta),
         "org.apache.spark.ml.feature.CountVectorizerModel" => feature::count_vectorizer::lower(c, meta),
         "org.apache.spark.ml.feature.IDFModel" => feature::idf::lower(c, meta),
+        "org.apache.spark.ml.feature.FeatureHasher" => feature::feature_hasher::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

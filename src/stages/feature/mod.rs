@@ -4,6 +4,7 @@ pub mod cast;
 pub mod dct;
 pub mod polynomial_expansion;
 pub mod elementwise_product;
+pub mod feature_hasher;
 pub mod pca;
 pub mod vector_indexer;
 pub mod vector_slicer;
