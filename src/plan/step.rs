@@ -101,6 +101,7 @@ steps! {
     FeatureHasher(feature::feature_hasher::FeatureHasherStep),
     MllibLinear(mllib::linear::MllibLinearStep),
     MllibNaiveBayes(mllib::naive_bayes::MllibNaiveBayesStep),
+    MllibTree(mllib::tree::MllibTreeStep),
     Als(recommendation::als::AlsStep),
     Glr(regression::generalized_linear_regression::GlrStep),
     Aft(regression::aft_survival_regression::AftStep),

@@ -51,6 +51,9 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.Word2VecModel",
     "org.apache.spark.ml.clustering.GaussianMixtureModel",
     "org.apache.spark.ml.feature.FeatureHasher",
+    "org.apache.spark.mllib.tree.DecisionTreeModel",
+    "org.apache.spark.mllib.tree.model.RandomForestModel",
+    "org.apache.spark.mllib.tree.model.GradientBoostedTreesModel",
     "org.apache.spark.ml.regression.LinearRegressionModel",
     "org.apache.spark.ml.classification.LinearSVCModel",
     "org.apache.spark.ml.classification.NaiveBayesModel",
@@ -177,6 +180,9 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.feature.CountVectorizerModel" => feature::count_vectorizer::lower(c, meta),
         "org.apache.spark.ml.feature.IDFModel" => feature::idf::lower(c, meta),
         "org.apache.spark.ml.feature.FeatureHasher" => feature::feature_hasher::lower(c, meta),
+        "org.apache.spark.mllib.tree.DecisionTreeModel"
+        | "org.apache.spark.mllib.tree.model.RandomForestModel"
+        | "org.apache.spark.mllib.tree.model.GradientBoostedTreesModel" => mllib::tree::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

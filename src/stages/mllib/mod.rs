@@ -4,6 +4,7 @@
 
 pub mod linear;
 pub mod naive_bayes;
+pub mod tree;
 
 use crate::error::LoadError;
 use crate::plan::{ColumnType, Compiler, SlotIndex, Want};
