@@ -52,6 +52,7 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.clustering.GaussianMixtureModel",
     "org.apache.spark.ml.feature.FeatureHasher",
     "org.apache.spark.mllib.tree.DecisionTreeModel",
+    "org.apache.spark.mllib.clustering.KMeansModel",
     "org.apache.spark.mllib.tree.model.RandomForestModel",
     "org.apache.spark.mllib.tree.model.GradientBoostedTreesModel",
     "org.apache.spark.ml.regression.LinearRegressionModel",
@@ -158,7 +159,10 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             tree::gbt::lower_classifier(c, meta)
         }
         "org.apache.spark.ml.regression.GBTRegressionModel" => tree::gbt::lower_regressor(c, meta),
-        "org.apache.spark.ml.clustering.KMeansModel" => clustering::kmeans::lower(c, meta),
+        // The RDD mllib KMeansModel scores with the same code (ml's model wraps it).
+        "org.apache.spark.ml.clustering.KMeansModel" | "org.apache.spark.mllib.clustering.KMeansModel" => {
+            clustering::kmeans::lower(c, meta)
+        }
         "org.apache.spark.ml.feature.OneHotEncoderModel" => feature::one_hot_encoder::lower_model(c, meta),
         "org.apache.spark.ml.feature.OneHotEncoder" => feature::one_hot_encoder::lower_transformer(c, meta),
         "org.apache.spark.ml.feature.IndexToString" => feature::index_to_string::lower(c, meta),
