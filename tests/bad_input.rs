@@ -2,6 +2,9 @@
 //! unknown classes, missing stages, and malformed rows. Each case copies a real saved model
 //! (from `../shared/wild-models`), damages it, and checks the error's kind and context.
 
+// Loading returns LoadError by value (see src/lib.rs).
+#![allow(clippy::result_large_err)]
+
 mod common;
 
 use std::fs;

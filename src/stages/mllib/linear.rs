@@ -74,10 +74,8 @@ impl MllibLinearStep {
                             None => score,
                         }
                     }
-                    LinearKind::Svm { threshold } => match threshold {
-                        Some(t) => f64::from(u8::from(margin > t)),
-                        None => margin,
-                    },
+                    LinearKind::Svm { threshold: Some(t) } => f64::from(u8::from(margin > t)),
+                    LinearKind::Svm { threshold: None } => margin,
                     _ => margin,
                 }
             }

@@ -14,6 +14,9 @@ use crate::plan::{Compiler, Flow, Slot, SlotIndex, Step, StepResult};
 use crate::spark::{parquet, Datum, Metadata};
 use crate::stages::tree::{empty_model, push_tree, LeafStats, ReadNode, TreeModel};
 
+/// (nodeId, predict, split, leftNodeId, rightNodeId) as read.
+type MllibNode = (i64, f64, InputSplit, i64, i64);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Combine {
     Single,
@@ -130,7 +133,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         table.column_index("rightNodeId")?,
     ];
     let tree_col = table.column_index("treeId")?;
-    let mut trees: std::collections::BTreeMap<i64, Vec<(i64, f64, InputSplit, i64, i64)>> = Default::default();
+    let mut trees: std::collections::BTreeMap<i64, Vec<MllibNode>> = Default::default();
     for row in &table.rows {
         let tree = row.get(tree_col).ok_or_else(|| LoadError::bad_data("short row"))?.as_i64().map_err(|e| e.in_file(&table.file))?;
         let (id, _, predict, split, left, right) = node(row, &cols).map_err(|e| e.in_file(&table.file))?;

@@ -183,13 +183,9 @@ mod tests {
     use super::*;
 
     fn step() -> AlsStep {
-        let mut users = Factors::default();
-        users.ids = vec![7];
-        users.values = vec![1.0, 2.0];
+        let mut users = Factors { ids: vec![7], values: vec![1.0, 2.0], ..Default::default() };
         users.index.insert(7, 0);
-        let mut items = Factors::default();
-        items.ids = vec![1, 2, 3];
-        items.values = vec![1.0, 0.0, 0.0, 1.0, 2.0, 0.0];
+        let mut items = Factors { ids: vec![1, 2, 3], values: vec![1.0, 0.0, 0.0, 1.0, 2.0, 0.0], ..Default::default() };
         for (i, id) in [1, 2, 3].iter().enumerate() {
             items.index.insert(*id, i as u32);
         }

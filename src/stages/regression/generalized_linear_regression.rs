@@ -84,11 +84,11 @@ impl Link {
     fn unlink(self, eta: f64) -> f64 {
         match self {
             Link::Identity => eta,
-            Link::Logit => 1.0 / (1.0 + (-1.0 * eta).exp()),
+            Link::Logit => 1.0 / (1.0 + (-eta).exp()),
             Link::Log => eta.exp(),
             Link::Inverse => 1.0 / eta,
             Link::Probit => normal_cdf(eta),
-            Link::CLogLog => 1.0 - (-1.0 * eta.exp()).exp(),
+            Link::CLogLog => 1.0 - (-eta.exp()).exp(),
             Link::Sqrt => eta * eta,
             Link::Power(p) => {
                 if p == 0.0 { eta.exp() } else { eta.powf(1.0 / p) }
@@ -189,19 +189,19 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "poisson" => (Family::Poisson, Link::Log),
         "gamma" => (Family::Gamma, Link::Inverse),
         "tweedie" => match variance_power {
-            p if p == 0.0 => (Family::Gaussian, Link::Identity),
-            p if p == 1.0 => (Family::Poisson, Link::Log),
-            p if p == 2.0 => (Family::Gamma, Link::Inverse),
+            0.0 => (Family::Gaussian, Link::Identity),
+            1.0 => (Family::Poisson, Link::Log),
+            2.0 => (Family::Gamma, Link::Inverse),
             p => (Family::Tweedie, Link::Power(1.0 - p)),
         },
         other => return Err(bad(format!("unknown family `{other}`"))),
     };
     let link = if family_name == "tweedie" {
         match meta.is_set("linkPower").then(|| meta.opt_f64("linkPower")).transpose()?.flatten() {
-            Some(lp) if lp == 0.0 => Link::Log,
-            Some(lp) if lp == 1.0 => Link::Identity,
-            Some(lp) if lp == -1.0 => Link::Inverse,
-            Some(lp) if lp == 0.5 => Link::Sqrt,
+            Some(0.0) => Link::Log,
+            Some(1.0) => Link::Identity,
+            Some(-1.0) => Link::Inverse,
+            Some(0.5) => Link::Sqrt,
             Some(lp) => Link::Power(lp),
             None => default_link,
         }
