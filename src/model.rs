@@ -18,6 +18,10 @@ pub struct LoadOptions {
     /// Types of raw input columns the model files cannot tell (e.g. a raw vector column's width,
     /// or a VectorAssembler input that is a vector, not a double).
     pub declared_inputs: HashMap<String, (ColumnType, Option<usize>)>,
+    /// The columns the caller's rows will have, when known. Spark 3+'s StringIndexer skips
+    /// an input column the DataFrame lacks (typically the label at scoring time) instead of
+    /// failing; with this set, mlscore does the same. `None`: every input is expected.
+    pub available_inputs: Option<std::collections::HashSet<String>>,
 }
 
 impl LoadOptions {
@@ -46,6 +50,7 @@ impl Model {
         let read = ReadContext { root, limits: &options.limits };
         let meta = Metadata::read(&read, root)?;
         let mut compiler = Compiler::new(read, options.semantics, &options.declared_inputs);
+        compiler.available = options.available_inputs.as_ref();
         crate::stages::lower(&mut compiler, &meta)?;
         Ok(Model { plan: Arc::new(compiler.finish(&meta)) })
     }

@@ -30,6 +30,8 @@ pub struct Compiler<'a> {
     pub semantics_override: Option<SparkVersion>,
     /// Caller-declared types of raw inputs (e.g. a raw vector column and its width).
     pub declared: &'a HashMap<String, (ColumnType, Option<usize>)>,
+    /// Columns the caller's rows will have, if known (`LoadOptions::available_inputs`).
+    pub available: Option<&'a std::collections::HashSet<String>>,
     columns: Vec<ColumnSpec>,
     by_name: HashMap<String, SlotIndex>,
     inputs: Vec<SlotIndex>,
@@ -59,6 +61,7 @@ impl<'a> Compiler<'a> {
             read,
             semantics_override,
             declared,
+            available: None,
             columns: Vec::new(),
             by_name: HashMap::new(),
             inputs: Vec::new(),
@@ -114,6 +117,11 @@ impl<'a> Compiler<'a> {
 
     pub fn lookup(&self, name: &str) -> Option<SlotIndex> {
         self.by_name.get(name).copied()
+    }
+
+    /// Whether `name` is neither produced by an earlier stage nor among the caller's columns.
+    pub fn is_absent(&self, name: &str) -> bool {
+        self.lookup(name).is_none() && self.available.is_some_and(|a| !a.contains(name))
     }
 
     /// Resolves an input column, creating a raw input when no earlier stage produced it.

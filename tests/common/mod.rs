@@ -186,7 +186,11 @@ pub fn column_type(spark: &str) -> Option<ColumnType> {
 /// The caller knows its input schema: declare it, as a user of the API would.
 pub fn options_from_schema(schema: &Json) -> LoadOptions {
     let mut o = LoadOptions::default();
+    let mut available = std::collections::HashSet::new();
     for input in schema.get("inputs").and_then(|i| i.as_array()).into_iter().flatten() {
+        if let Some(name) = input.get("name").and_then(|n| n.as_str()) {
+            available.insert(name.to_string());
+        }
         let (Some(name), Some(ty)) = (input.get("name").and_then(|n| n.as_str()), input.get("type").and_then(|t| t.as_str())) else {
             continue;
         };
@@ -194,6 +198,7 @@ pub fn options_from_schema(schema: &Json) -> LoadOptions {
             o.declare_input(name, ty, None);
         }
     }
+    o.available_inputs = Some(available);
     o
 }
 

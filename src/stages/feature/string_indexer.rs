@@ -78,6 +78,10 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     ])?;
     let mut columns = Vec::with_capacity(inputs.len());
     for ((input, output), labels) in inputs.iter().zip(&outputs).zip(labels_array) {
+        // Spark 3+ skips (with a warning) a column the DataFrame does not have.
+        if c.is_absent(input) && c.semantics().at_least(3, 0) {
+            continue;
+        }
         let input = c.input(meta, input, Want::String)?;
         let out = c.output(meta, output, ColumnType::Double, None)?;
         let mut index = FxHashMap::default();
@@ -92,6 +96,8 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         c.set_nominal(out, Nominal { num_values: shown.len(), labels: Some(shown) });
         columns.push(IndexedColumn { input, output: out, index, unknown: labels.len() as f64 });
     }
-    c.push(Step::StringIndexer(StringIndexerStep { columns, handle_invalid }));
+    if !columns.is_empty() {
+        c.push(Step::StringIndexer(StringIndexerStep { columns, handle_invalid }));
+    }
     Ok(())
 }
