@@ -96,3 +96,16 @@ impl Model {
         s
     }
 }
+
+impl Model {
+    /// Top-N recommendations from the model's ALS stage, as Spark's `recommendForUserSubset`
+    /// (`for_user`) or `recommendForItemSubset` give them: (id, rating) best first into `out`
+    /// (its length is N). Returns how many were written: 0 for an id without factors (Spark
+    /// returns no row), `None` when the model has no ALS stage. Allocates nothing.
+    pub fn recommend(&self, for_user: bool, id: i32, out: &mut [(i32, f32)]) -> Option<usize> {
+        self.plan.steps.iter().find_map(|s| match s {
+            crate::plan::Step::Als(als) => Some(als.recommend(for_user, id, out)),
+            _ => None,
+        })
+    }
+}

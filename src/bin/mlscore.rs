@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mlscore::json::{self, VectorFormat};
-use mlscore::{LoadOptions, Model, SparkVersion};
+use mlscore::{ColumnType, LoadOptions, Model, SparkVersion};
 
 #[derive(Parser)]
 #[command(name = "mlscore", version, about = "Score saved Apache Spark ML models without a JVM")]
@@ -40,6 +40,25 @@ enum Command {
         spark_semantics: Option<String>,
         #[arg(long, value_enum, default_value = "dense")]
         vectors: Vectors,
+        /// Declare a raw input's type when the model files cannot tell it, e.g.
+        /// `--declare features=vector` or `--declare age=double`. Inputs given as JSON arrays
+        /// in the first row are declared as vectors automatically.
+        #[arg(long, value_name = "COLUMN=TYPE")]
+        declare: Vec<String>,
+    },
+    /// Top-N recommendations of an ALS model for a user (or an item), as Spark's
+    /// recommendForUserSubset / recommendForItemSubset give them.
+    Recommend {
+        model: PathBuf,
+        /// User id to recommend items for.
+        #[arg(long, conflicts_with = "item", required_unless_present = "item")]
+        user: Option<i32>,
+        /// Item id to recommend users for.
+        #[arg(long)]
+        item: Option<i32>,
+        /// Number of recommendations.
+        #[arg(short = 'k', long, default_value_t = 10)]
+        k: usize,
     },
     /// Show the model's Spark version, stages, inputs and outputs, or why it does not load.
     Inspect {
@@ -58,12 +77,55 @@ fn options(semantics: Option<&str>) -> Result<LoadOptions, String> {
     Ok(o)
 }
 
-fn score(model: PathBuf, input: Option<PathBuf>, output: Option<PathBuf>, semantics: Option<String>, vectors: Vectors) -> Result<(), String> {
-    let model = Model::load_with(&model, &options(semantics.as_deref())?).map_err(|e| e.to_string())?;
-    let reader: Box<dyn BufRead> = match input {
+fn parse_type(text: &str) -> Result<(ColumnType, Option<usize>), String> {
+    let (name, width) = match text.split_once(['[', ':']) {
+        Some((n, w)) => (n, Some(w.trim_end_matches(']').parse::<usize>().map_err(|_| format!("bad width in `{text}`"))?)),
+        None => (text, None),
+    };
+    let ty = match name {
+        "double" => ColumnType::Double,
+        "int" => ColumnType::Int,
+        "float" => ColumnType::Float,
+        "boolean" => ColumnType::Bool,
+        "string" => ColumnType::String,
+        "vector" => ColumnType::Vector,
+        "array<string>" | "tokens" => ColumnType::StringArray,
+        other => return Err(format!("unknown type `{other}` (double, int, float, boolean, string, vector[N], array<string>)")),
+    };
+    Ok((ty, width))
+}
+
+fn score(model_dir: PathBuf, input: Option<PathBuf>, output: Option<PathBuf>, semantics: Option<String>, vectors: Vectors, declare: Vec<String>) -> Result<(), String> {
+    let mut opts = options(semantics.as_deref())?;
+    for d in &declare {
+        let (name, ty) = d.split_once('=').ok_or_else(|| format!("--declare wants COLUMN=TYPE, got `{d}`"))?;
+        let (ty, width) = parse_type(ty)?;
+        opts.declare_input(name, ty, width);
+    }
+    let mut reader: Box<dyn BufRead> = match input {
         Some(p) => Box::new(io::BufReader::new(std::fs::File::open(&p).map_err(|e| format!("{}: {e}", p.display()))?)),
         None => Box::new(io::stdin().lock()),
     };
+    // A raw input the model files cannot type (e.g. a VectorAssembler input) defaults to
+    // double; if the first row gives it as an array, it is a vector.
+    let mut first = String::new();
+    reader.read_line(&mut first).map_err(|e| format!("reading input: {e}"))?;
+    let mut model = Model::load_with(&model_dir, &opts).map_err(|e| e.to_string())?;
+    if let Ok(serde_json::Value::Object(row)) = serde_json::from_str::<serde_json::Value>(&first) {
+        let mut changed = false;
+        for col in model.inputs() {
+            let given_vector = matches!(row.get(&col.name), Some(serde_json::Value::Array(_)) | Some(serde_json::Value::Object(_)));
+            if col.ty == ColumnType::Double && given_vector && !opts.declared_inputs.contains_key(&col.name) {
+                opts.declare_input(&col.name, ColumnType::Vector, None);
+                changed = true;
+            }
+        }
+        if changed {
+            model = Model::load_with(&model_dir, &opts).map_err(|e| e.to_string())?;
+        }
+    }
+    let model = model;
+    let reader = io::Read::chain(io::Cursor::new(first), reader);
     let writer: Box<dyn Write> = match output {
         Some(p) => Box::new(std::fs::File::create(&p).map_err(|e| format!("{}: {e}", p.display()))?),
         None => Box::new(io::stdout().lock()),
@@ -115,11 +177,30 @@ fn inspect(model: Option<PathBuf>, supported: bool) -> Result<(), String> {
     Ok(())
 }
 
+fn recommend(model: PathBuf, user: Option<i32>, item: Option<i32>, k: usize) -> Result<(), String> {
+    let model = Model::load(&model).map_err(|e| e.to_string())?;
+    let (for_user, id) = match (user, item) {
+        (Some(u), _) => (true, u),
+        (None, Some(i)) => (false, i),
+        (None, None) => return Err("give --user or --item".into()),
+    };
+    let mut out = vec![(0i32, 0f32); k];
+    let n = model.recommend(for_user, id, &mut out).ok_or("the model has no ALS stage")?;
+    let (key, other) = if for_user { ("user", "item") } else { ("item", "user") };
+    let recs: Vec<serde_json::Value> = out[..n]
+        .iter()
+        .map(|(i, r)| serde_json::json!({ other: i, "rating": json::double(f64::from(*r)) }))
+        .collect();
+    println!("{}", serde_json::json!({ key: id, "recommendations": recs }));
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Score { model, input, output, spark_semantics, vectors } => score(model, input, output, spark_semantics, vectors),
+        Command::Score { model, input, output, spark_semantics, vectors, declare } => score(model, input, output, spark_semantics, vectors, declare),
         Command::Inspect { model, supported } => inspect(model, supported),
+        Command::Recommend { model, user, item, k } => recommend(model, user, item, k),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

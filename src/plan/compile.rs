@@ -19,6 +19,8 @@ pub enum Want {
     Vector(Option<usize>),
     /// Numeric or vector (VectorAssembler); a raw input defaults to double.
     NumericOrVector,
+    /// Numeric or string (FeatureHasher); a raw input defaults to double.
+    NumericOrString,
     StringArray,
 }
 
@@ -38,6 +40,9 @@ pub struct Compiler<'a> {
     stages: Vec<StageInfo>,
     current: Option<(usize, SparkVersion)>,
     pub depth: u32,
+    private_outputs: u32,
+    /// rawPrediction slot of the classifier lowered last (OneVsRest reads its sub-models').
+    pub last_raw_prediction: Option<SlotIndex>,
 }
 
 fn default_version() -> SparkVersion {
@@ -64,6 +69,8 @@ impl<'a> Compiler<'a> {
             stages: Vec::new(),
             current: None,
             depth: 0,
+            private_outputs: 0,
+            last_raw_prediction: None,
         }
     }
 
@@ -116,7 +123,7 @@ impl<'a> Compiler<'a> {
             let (ty, width) = match self.declared.get(name) {
                 Some(&(ty, width)) => (ty, width),
                 None => match want {
-                    Want::Numeric | Want::NumericOrVector => (ColumnType::Double, None),
+                    Want::Numeric | Want::NumericOrVector | Want::NumericOrString => (ColumnType::Double, None),
                     Want::String => (ColumnType::String, None),
                     Want::Vector(w) => (ColumnType::Vector, w),
                     Want::StringArray => (ColumnType::StringArray, None),
@@ -140,6 +147,7 @@ impl<'a> Compiler<'a> {
         match (want, col.ty) {
             (Want::Numeric, t) if t.is_numeric() => Ok(slot),
             (Want::NumericOrVector, t) if t.is_numeric() || t == ColumnType::Vector => Ok(slot),
+            (Want::NumericOrString, t) if t.is_numeric() || t == ColumnType::String => Ok(slot),
             (Want::String, ColumnType::String) => Ok(slot),
             (Want::String, t) if t.is_numeric() => {
                 // StringIndexer casts numeric columns to string with Spark's cast rules.
@@ -169,6 +177,7 @@ impl<'a> Compiler<'a> {
                     Want::String => "a string",
                     Want::Vector(_) => "a vector",
                     Want::NumericOrVector => "a number or a vector",
+                    Want::NumericOrString => "a number or a string",
                     Want::StringArray => "an array of strings",
                 }
             ))),
@@ -183,6 +192,14 @@ impl<'a> Compiler<'a> {
         ty: ColumnType,
         width: Option<usize>,
     ) -> Result<SlotIndex, LoadError> {
+        if self.private_outputs > 0 {
+            // Inside a wrapper (OneVsRest): the sub-model's columns are temporary in Spark too.
+            let slot = self.hidden(ty);
+            if let Some(col) = self.columns.get_mut(slot) {
+                col.width = width;
+            }
+            return Ok(slot);
+        }
         if self.lookup(name).is_some() {
             return Err(meta
                 .error(LoadErrorKind::Schema, "output column already exists")
@@ -194,6 +211,37 @@ impl<'a> Compiler<'a> {
         }
         self.outputs.push(slot);
         Ok(slot)
+    }
+
+    /// Between `begin_private` and `end_private`, stage outputs are hidden scratch columns:
+    /// wrappers such as OneVsRest run sub-models whose columns Spark drops again.
+    pub fn begin_private(&mut self) {
+        self.private_outputs += 1;
+    }
+
+    pub fn end_private(&mut self) {
+        self.private_outputs = self.private_outputs.saturating_sub(1);
+    }
+
+    /// The stage currently being lowered (its index in the flattened stage list).
+    pub fn current_stage(&self) -> Option<usize> {
+        self.current.map(|(i, _)| i)
+    }
+
+    /// Makes `stage` current again after lowering nested stages.
+    pub fn resume_stage(&mut self, stage: usize, meta: &Metadata) {
+        let version = self.semantics_override.or(meta.spark_version).unwrap_or_else(default_version);
+        self.current = Some((stage, version));
+    }
+
+    /// Types a raw input more precisely than `Want` could (ALS ids are ints), unless the
+    /// caller declared its type.
+    pub fn prefer_type(&mut self, slot: SlotIndex, ty: ColumnType) {
+        if let Some(col) = self.columns.get_mut(slot) {
+            if col.role == Role::Input && !self.declared.contains_key(&col.name) {
+                col.ty = ty;
+            }
+        }
     }
 
     /// Sets the nominal attribute of a produced column (StringIndexer, Bucketizer…).

@@ -77,41 +77,6 @@ impl VecBuf {
         self.values.iter().filter(|v| **v != 0.0).count()
     }
 
-    /// Spark's `Vector.compressed`: sparse iff `1.5 * (nnz + 1) < size`, with explicit zeros
-    /// dropped; otherwise dense. Done in place, reusing `scratch` capacity.
-    pub fn compress(&mut self, scratch: &mut Vec<f64>) {
-        let nnz = self.num_nonzeros();
-        let want_sparse = 1.5 * (nnz as f64 + 1.0) < self.size as f64;
-        if want_sparse {
-            if self.sparse {
-                let mut w = 0;
-                for k in 0..self.values.len() {
-                    let (i, v) = (self.indices[k], self.values[k]);
-                    if v != 0.0 {
-                        self.indices[w] = i;
-                        self.values[w] = v;
-                        w += 1;
-                    }
-                }
-                self.indices.truncate(w);
-                self.values.truncate(w);
-            } else {
-                self.indices.clear();
-                scratch.clear();
-                for (i, &v) in self.values.iter().enumerate() {
-                    if v != 0.0 {
-                        self.indices.push(i as u32);
-                        scratch.push(v);
-                    }
-                }
-                std::mem::swap(&mut self.values, scratch);
-                self.sparse = true;
-            }
-        } else if self.sparse {
-            self.densify(scratch);
-        }
-    }
-
     /// Turns a sparse vector dense in place.
     pub fn densify(&mut self, scratch: &mut Vec<f64>) {
         if !self.sparse {
@@ -216,16 +181,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn compress_follows_spark_rule() {
+    fn densify_places_entries() {
         let mut v = VecBuf::default();
         let mut scratch = Vec::new();
-        v.set_dense(&[1.0, 0.0, 2.0, 3.0]);
-        v.compress(&mut scratch);
-        assert!(!v.sparse, "1.5*(3+1)=6 >= 4 keeps dense");
-        v.set_dense(&[0.0, 0.0, 5.0, 0.0]);
-        v.compress(&mut scratch);
-        assert!(v.sparse);
-        assert_eq!((v.indices.as_slice(), v.values.as_slice()), (&[2u32][..], &[5.0][..]));
+        v.reset_sparse(4);
+        v.indices.push(2);
+        v.values.push(5.0);
         v.densify(&mut scratch);
         assert_eq!(v.values, vec![0.0, 0.0, 5.0, 0.0]);
     }

@@ -5,7 +5,7 @@
 use super::slot::Slot;
 use super::SlotIndex;
 use crate::error::ScoreErrorKind;
-use crate::stages::{classification, clustering, feature, regression, tree};
+use crate::stages::{classification, clustering, feature, mllib, recommendation, regression, tree};
 
 /// Whether the row goes on or is dropped, as Spark's `handleInvalid = "skip"` or a filter does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +90,26 @@ steps! {
     StringIndexer(feature::string_indexer::StringIndexerStep),
     VectorAssembler(feature::vector_assembler::VectorAssemblerStep),
     LogisticRegression(classification::logistic_regression::LogisticRegressionStep),
+    // Issue 5 feature stages (main).
+    VectorSlice(feature::vector_slicer::VectorSliceStep),
+    Pca(feature::pca::PcaStep),
+    VectorIndexer(feature::vector_indexer::VectorIndexerStep),
+    ElementwiseProduct(feature::elementwise_product::ElementwiseProductStep),
+    PolynomialExpansion(feature::polynomial_expansion::PolynomialExpansionStep),
+    Dct(feature::dct::DctStep),
+    Word2Vec(feature::word2vec::Word2VecStep),
+    FeatureHasher(feature::feature_hasher::FeatureHasherStep),
+    MllibLinear(mllib::linear::MllibLinearStep),
+    MllibNaiveBayes(mllib::naive_bayes::MllibNaiveBayesStep),
+    MllibTree(mllib::tree::MllibTreeStep),
+    Als(recommendation::als::AlsStep),
+    Glr(regression::generalized_linear_regression::GlrStep),
+    Aft(regression::aft_survival_regression::AftStep),
+    Isotonic(regression::isotonic_regression::IsotonicStep),
+    Mlp(classification::multilayer_perceptron::MlpStep),
+    Fm(classification::factorization_machines::FmStep),
+    OneVsRest(classification::one_vs_rest::OneVsRestStep),
+    GaussianMixture(clustering::gaussian_mixture::GaussianMixtureStep),
     LinearRegression(regression::linear_regression::LinearRegressionStep),
     LinearSvc(classification::linear_svc::LinearSvcStep),
     NaiveBayes(classification::naive_bayes::NaiveBayesStep),
@@ -100,6 +120,24 @@ steps! {
     GbtClassifier(tree::gbt::GbtClassifierStep),
     GbtRegressor(tree::gbt::GbtRegressorStep),
     KMeans(clustering::kmeans::KMeansStep),
+    OneHotEncoder(feature::one_hot_encoder::OneHotEncoderStep),
+    LegacyOneHotEncoder(feature::one_hot_encoder::LegacyOneHotEncoderStep),
+    IndexToString(feature::index_to_string::IndexToStringStep),
+    VectorSizeHint(feature::vector_size_hint::VectorSizeHintStep),
+    StandardScaler(feature::standard_scaler::StandardScalerStep),
+    MinMaxScaler(feature::min_max_scaler::MinMaxScalerStep),
+    Normalizer(feature::normalizer::NormalizerStep),
+    Binarizer(feature::binarizer::BinarizerStep),
+    Bucketizer(feature::bucketizer::BucketizerStep),
+    Imputer(feature::imputer::ImputerStep),
+    // Text stages.
+    Tokenizer(feature::tokenizer::TokenizerStep),
+    RegexTokenizer(feature::regex_tokenizer::RegexTokenizerStep),
+    StopWordsRemover(feature::stop_words_remover::StopWordsRemoverStep),
+    NGram(feature::ngram::NGramStep),
+    HashingTF(feature::hashing_tf::HashingTFStep),
+    CountVectorizer(feature::count_vectorizer::CountVectorizerStep),
+    Idf(feature::idf::IdfStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

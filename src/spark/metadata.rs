@@ -60,9 +60,10 @@ impl Metadata {
             Some(Value::String(s)) => s.clone(),
             _ => return Err(bad("metadata has no string `class`".into())),
         };
+        // Old RDD `mllib` models record no uid: name them after their directory.
         let uid = match raw.get("uid") {
             Some(Value::String(s)) => s.clone(),
-            _ => String::new(),
+            _ => dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         };
         let spark_version_text = match raw.get("sparkVersion") {
             Some(Value::String(s)) => s.clone(),

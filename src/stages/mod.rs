@@ -5,7 +5,9 @@
 pub mod classification;
 pub mod clustering;
 pub mod feature;
+pub mod mllib;
 pub mod predictor;
+pub mod recommendation;
 pub mod regression;
 pub mod tree;
 
@@ -23,6 +25,36 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.StringIndexerModel",
     "org.apache.spark.ml.feature.VectorAssembler",
     "org.apache.spark.ml.classification.LogisticRegressionModel",
+    "org.apache.spark.ml.feature.VectorSlicer",
+    "org.apache.spark.ml.feature.ChiSqSelectorModel",
+    "org.apache.spark.ml.feature.UnivariateFeatureSelectorModel",
+    "org.apache.spark.ml.feature.VarianceThresholdSelectorModel",
+    "org.apache.spark.ml.feature.PCAModel",
+    "org.apache.spark.ml.feature.VectorIndexerModel",
+    "org.apache.spark.ml.feature.ElementwiseProduct",
+    "org.apache.spark.mllib.classification.LogisticRegressionModel",
+    "org.apache.spark.mllib.classification.SVMModel",
+    "org.apache.spark.mllib.regression.LinearRegressionModel",
+    "org.apache.spark.mllib.regression.LassoModel",
+    "org.apache.spark.mllib.regression.RidgeRegressionModel",
+    "org.apache.spark.mllib.classification.NaiveBayesModel",
+    "org.apache.spark.ml.recommendation.ALSModel",
+    "org.apache.spark.ml.regression.GeneralizedLinearRegressionModel",
+    "org.apache.spark.ml.regression.AFTSurvivalRegressionModel",
+    "org.apache.spark.ml.regression.IsotonicRegressionModel",
+    "org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel",
+    "org.apache.spark.ml.classification.FMClassificationModel",
+    "org.apache.spark.ml.regression.FMRegressionModel",
+    "org.apache.spark.ml.classification.OneVsRestModel",
+    "org.apache.spark.ml.feature.PolynomialExpansion",
+    "org.apache.spark.ml.feature.DCT",
+    "org.apache.spark.ml.feature.Word2VecModel",
+    "org.apache.spark.ml.clustering.GaussianMixtureModel",
+    "org.apache.spark.ml.feature.FeatureHasher",
+    "org.apache.spark.mllib.tree.DecisionTreeModel",
+    "org.apache.spark.mllib.clustering.KMeansModel",
+    "org.apache.spark.mllib.tree.model.RandomForestModel",
+    "org.apache.spark.mllib.tree.model.GradientBoostedTreesModel",
     "org.apache.spark.ml.regression.LinearRegressionModel",
     "org.apache.spark.ml.classification.LinearSVCModel",
     "org.apache.spark.ml.classification.NaiveBayesModel",
@@ -33,6 +65,26 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.classification.GBTClassificationModel",
     "org.apache.spark.ml.regression.GBTRegressionModel",
     "org.apache.spark.ml.clustering.KMeansModel",
+    "org.apache.spark.ml.feature.OneHotEncoderModel",
+    "org.apache.spark.ml.feature.OneHotEncoder",
+    "org.apache.spark.ml.feature.IndexToString",
+    "org.apache.spark.ml.feature.VectorSizeHint",
+    "org.apache.spark.ml.feature.StandardScalerModel",
+    "org.apache.spark.ml.feature.MinMaxScalerModel",
+    "org.apache.spark.ml.feature.MaxAbsScalerModel",
+    "org.apache.spark.ml.feature.RobustScalerModel",
+    "org.apache.spark.ml.feature.Normalizer",
+    "org.apache.spark.ml.feature.Binarizer",
+    "org.apache.spark.ml.feature.Bucketizer",
+    "org.apache.spark.ml.feature.ImputerModel",
+    // Text stages.
+    "org.apache.spark.ml.feature.Tokenizer",
+    "org.apache.spark.ml.feature.RegexTokenizer",
+    "org.apache.spark.ml.feature.StopWordsRemover",
+    "org.apache.spark.ml.feature.NGram",
+    "org.apache.spark.ml.feature.HashingTF",
+    "org.apache.spark.ml.feature.CountVectorizerModel",
+    "org.apache.spark.ml.feature.IDFModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -53,6 +105,35 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.classification.LogisticRegressionModel" => {
             classification::logistic_regression::lower(c, meta)
         }
+        "org.apache.spark.ml.feature.VectorSlicer" => feature::vector_slicer::lower_slicer(c, meta),
+        "org.apache.spark.ml.feature.ChiSqSelectorModel"
+        | "org.apache.spark.ml.feature.UnivariateFeatureSelectorModel"
+        | "org.apache.spark.ml.feature.VarianceThresholdSelectorModel" => feature::vector_slicer::lower_selector(c, meta),
+        "org.apache.spark.ml.feature.PCAModel" => feature::pca::lower(c, meta),
+        "org.apache.spark.ml.feature.VectorIndexerModel" => feature::vector_indexer::lower(c, meta),
+        "org.apache.spark.ml.feature.ElementwiseProduct" => feature::elementwise_product::lower(c, meta),
+        "org.apache.spark.mllib.classification.LogisticRegressionModel"
+        | "org.apache.spark.mllib.classification.SVMModel"
+        | "org.apache.spark.mllib.regression.LinearRegressionModel"
+        | "org.apache.spark.mllib.regression.LassoModel"
+        | "org.apache.spark.mllib.regression.RidgeRegressionModel" => mllib::linear::lower(c, meta),
+        "org.apache.spark.mllib.classification.NaiveBayesModel" => mllib::naive_bayes::lower(c, meta),
+        "org.apache.spark.ml.recommendation.ALSModel" => recommendation::als::lower(c, meta),
+        "org.apache.spark.ml.regression.GeneralizedLinearRegressionModel" => {
+            regression::generalized_linear_regression::lower(c, meta)
+        }
+        "org.apache.spark.ml.regression.AFTSurvivalRegressionModel" => regression::aft_survival_regression::lower(c, meta),
+        "org.apache.spark.ml.regression.IsotonicRegressionModel" => regression::isotonic_regression::lower(c, meta),
+        "org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel" => {
+            classification::multilayer_perceptron::lower(c, meta)
+        }
+        "org.apache.spark.ml.classification.FMClassificationModel" => classification::factorization_machines::lower(c, meta, true),
+        "org.apache.spark.ml.regression.FMRegressionModel" => classification::factorization_machines::lower(c, meta, false),
+        "org.apache.spark.ml.classification.OneVsRestModel" => classification::one_vs_rest::lower(c, meta),
+        "org.apache.spark.ml.feature.PolynomialExpansion" => feature::polynomial_expansion::lower(c, meta),
+        "org.apache.spark.ml.feature.DCT" => feature::dct::lower(c, meta),
+        "org.apache.spark.ml.feature.Word2VecModel" => feature::word2vec::lower(c, meta),
+        "org.apache.spark.ml.clustering.GaussianMixtureModel" => clustering::gaussian_mixture::lower(c, meta),
         "org.apache.spark.ml.regression.LinearRegressionModel" => {
             regression::linear_regression::lower(c, meta)
         }
@@ -78,7 +159,34 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             tree::gbt::lower_classifier(c, meta)
         }
         "org.apache.spark.ml.regression.GBTRegressionModel" => tree::gbt::lower_regressor(c, meta),
-        "org.apache.spark.ml.clustering.KMeansModel" => clustering::kmeans::lower(c, meta),
+        // The RDD mllib KMeansModel scores with the same code (ml's model wraps it).
+        "org.apache.spark.ml.clustering.KMeansModel" | "org.apache.spark.mllib.clustering.KMeansModel" => {
+            clustering::kmeans::lower(c, meta)
+        }
+        "org.apache.spark.ml.feature.OneHotEncoderModel" => feature::one_hot_encoder::lower_model(c, meta),
+        "org.apache.spark.ml.feature.OneHotEncoder" => feature::one_hot_encoder::lower_transformer(c, meta),
+        "org.apache.spark.ml.feature.IndexToString" => feature::index_to_string::lower(c, meta),
+        "org.apache.spark.ml.feature.VectorSizeHint" => feature::vector_size_hint::lower(c, meta),
+        "org.apache.spark.ml.feature.StandardScalerModel" => feature::standard_scaler::lower(c, meta),
+        "org.apache.spark.ml.feature.MinMaxScalerModel" => feature::min_max_scaler::lower(c, meta),
+        "org.apache.spark.ml.feature.MaxAbsScalerModel" => feature::max_abs_scaler::lower(c, meta),
+        "org.apache.spark.ml.feature.RobustScalerModel" => feature::robust_scaler::lower(c, meta),
+        "org.apache.spark.ml.feature.Normalizer" => feature::normalizer::lower(c, meta),
+        "org.apache.spark.ml.feature.Binarizer" => feature::binarizer::lower(c, meta),
+        "org.apache.spark.ml.feature.Bucketizer" => feature::bucketizer::lower(c, meta),
+        "org.apache.spark.ml.feature.ImputerModel" => feature::imputer::lower(c, meta),
+        // Text stages.
+        "org.apache.spark.ml.feature.Tokenizer" => feature::tokenizer::lower(c, meta),
+        "org.apache.spark.ml.feature.RegexTokenizer" => feature::regex_tokenizer::lower(c, meta),
+        "org.apache.spark.ml.feature.StopWordsRemover" => feature::stop_words_remover::lower(c, meta),
+        "org.apache.spark.ml.feature.NGram" => feature::ngram::lower(c, meta),
+        "org.apache.spark.ml.feature.HashingTF" => feature::hashing_tf::lower(c, meta),
+        "org.apache.spark.ml.feature.CountVectorizerModel" => feature::count_vectorizer::lower(c, meta),
+        "org.apache.spark.ml.feature.IDFModel" => feature::idf::lower(c, meta),
+        "org.apache.spark.ml.feature.FeatureHasher" => feature::feature_hasher::lower(c, meta),
+        "org.apache.spark.mllib.tree.DecisionTreeModel"
+        | "org.apache.spark.mllib.tree.model.RandomForestModel"
+        | "org.apache.spark.mllib.tree.model.GradientBoostedTreesModel" => mllib::tree::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))
@@ -181,10 +289,18 @@ fn unsupported(meta: &Metadata, class: &str) -> LoadError {
             format!("{class} is an estimator, evaluator or unfitted Pipeline, not a fitted model: save the result of fit()"),
         );
     }
-    let supported: Vec<&str> = SUPPORTED_CLASSES.iter().map(|c| crate::error::short_class(c)).collect();
+    let mut supported: Vec<String> = SUPPORTED_CLASSES
+        .iter()
+        .map(|c| match c.strip_prefix("org.apache.spark.") {
+            Some(rest) if rest.starts_with("mllib.") => format!("mllib {}", crate::error::short_class(rest)),
+            _ => crate::error::short_class(c).to_string(),
+        })
+        .collect();
+    supported.sort();
+    supported.dedup();
     meta.error(
         LoadErrorKind::UnsupportedStage,
-        format!("unsupported Spark class {class}; supported: {}", supported.join(", ")),
+        format!("unsupported Spark class {class}; mlscore supports: {}", supported.join(", ")),
     )
 }
 

@@ -47,6 +47,7 @@ pub fn classifier_outputs(
         }
         None => None,
     };
+    c.last_raw_prediction = raw;
     Ok(ClassifierOutputs { raw, probability, prediction })
 }
 
@@ -177,13 +178,18 @@ impl Coefficients {
     }
 }
 
-/// Spark 3.1+ `softmax` (section 8.3), in place: one-hot at the first +∞, else max-shifted
+/// Spark 3.1+ `softmax` (section 8.3), in place. At the first +∞ Spark scales the whole
+/// vector by 0.0 (BLAS `dscal`) and sets that entry to 1.0, so other infinite or NaN entries
+/// become NaN, not 0 (seen in Spark 3.5.9 and 4.3.0 output). Otherwise max-shifted
 /// exponentials scaled by the reciprocal of their sum.
 #[inline]
 pub fn softmax_in_place(v: &mut [f64]) {
     if let Some(k) = v.iter().position(|x| *x == f64::INFINITY) {
-        for (i, x) in v.iter_mut().enumerate() {
-            *x = if i == k { 1.0 } else { 0.0 };
+        for x in v.iter_mut() {
+            *x *= 0.0;
+        }
+        if let Some(x) = v.get_mut(k) {
+            *x = 1.0;
         }
         return;
     }
@@ -244,8 +250,12 @@ mod tests {
 
     #[test]
     fn softmax_handles_infinity() {
-        let mut v = [1.0, f64::INFINITY, f64::INFINITY];
+        let mut v = [1.0, f64::INFINITY, 2.0];
         softmax_in_place(&mut v);
         assert_eq!(v, [0.0, 1.0, 0.0]);
+        let mut v = [f64::INFINITY, f64::INFINITY, f64::NAN, f64::NEG_INFINITY];
+        softmax_in_place(&mut v);
+        assert_eq!(v[0], 1.0);
+        assert!(v[1..].iter().all(|x| x.is_nan()));
     }
 }

@@ -13,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use mlscore::json::{self, VectorFormat};
-use mlscore::{Model, Outcome};
+use mlscore::{ColumnType, LoadOptions, Model, Outcome};
 use serde_json::{Map, Value as Json};
 
 pub const REL_TOL: f64 = 1e-9;
@@ -115,7 +115,11 @@ pub fn compare(column: &str, expected: &Json, ours: &Json, check_sparsity: bool)
 
 /// Runs a case; returns (rows compared, problems).
 pub fn run_case(model_dir: &Path, input: &Path, expected: &Path) -> Result<usize, Vec<String>> {
-    let model = Model::load(model_dir).map_err(|e| vec![format!("load failed: {e}")])?;
+    run_case_with(model_dir, &LoadOptions::default(), input, expected)
+}
+
+pub fn run_case_with(model_dir: &Path, options: &LoadOptions, input: &Path, expected: &Path) -> Result<usize, Vec<String>> {
+    let model = Model::load_with(model_dir, options).map_err(|e| vec![format!("load failed: {e}")])?;
     let inputs = read_jsonl(input);
     let expected = read_jsonl(expected);
     if inputs.len() != expected.len() {
@@ -166,6 +170,33 @@ pub fn run_case(model_dir: &Path, input: &Path, expected: &Path) -> Result<usize
     }
 }
 
+pub fn column_type(spark: &str) -> Option<ColumnType> {
+    Some(match spark {
+        "double" => ColumnType::Double,
+        "int" | "bigint" | "smallint" | "tinyint" => ColumnType::Int,
+        "float" => ColumnType::Float,
+        "boolean" => ColumnType::Bool,
+        "string" => ColumnType::String,
+        "vector" => ColumnType::Vector,
+        "array<string>" => ColumnType::StringArray,
+        _ => return None,
+    })
+}
+
+/// The caller knows its input schema: declare it, as a user of the API would.
+pub fn options_from_schema(schema: &Json) -> LoadOptions {
+    let mut o = LoadOptions::default();
+    for input in schema.get("inputs").and_then(|i| i.as_array()).into_iter().flatten() {
+        let (Some(name), Some(ty)) = (input.get("name").and_then(|n| n.as_str()), input.get("type").and_then(|t| t.as_str())) else {
+            continue;
+        };
+        if let Some(ty) = column_type(ty) {
+            o.declare_input(name, ty, None);
+        }
+    }
+    o
+}
+
 /// Runs every case under `root` (each a dir with model/, input.jsonl, expected.jsonl).
 /// Prints one line per case and a closing count; returns the failures.
 pub fn run_suite(root: &Path) -> (usize, Vec<(String, Vec<String>)>) {
@@ -185,7 +216,14 @@ pub fn run_suite(root: &Path) -> (usize, Vec<(String, Vec<String>)>) {
         if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
             continue;
         }
-        match run_case(&case.join("model"), &case.join("input.jsonl"), &case.join("expected.jsonl")) {
+        // The caller knows its input schema (e.g. that a VectorAssembler input is a vector,
+        // which the model files do not say): declare it, as an API user would.
+        let options = fs::read_to_string(case.join("schema.json"))
+            .ok()
+            .and_then(|s| serde_json::from_str::<Json>(&s).ok())
+            .map(|s| options_from_schema(&s))
+            .unwrap_or_default();
+        match run_case_with(&case.join("model"), &options, &case.join("input.jsonl"), &case.join("expected.jsonl")) {
             Ok(rows) => {
                 println!("ok   {name} ({rows} rows)");
                 passed += 1;

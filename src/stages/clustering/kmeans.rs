@@ -158,10 +158,12 @@ fn read_centers(c: &Compiler<'_>, meta: &Metadata) -> Result<Vec<SparkVector>, L
             d.as_list()?.iter().map(|v| v.to_vector(max)).collect()
         });
     }
+    // ml 2.0+: `clusterIdx, clusterCenter`; old RDD mllib KMeansModel: `id, point`.
+    let (idx_col, center_col) = if table.has_column("point") { ("id", "point") } else { ("clusterIdx", "clusterCenter") };
     let mut rows: Vec<(i64, SparkVector)> = Vec::with_capacity(table.rows.len());
     for r in 0..table.rows.len() {
-        let idx = table.decode(r, "clusterIdx", Datum::as_i64)?;
-        let v = table.decode(r, "clusterCenter", |d| d.to_vector(max))?;
+        let idx = table.decode(r, idx_col, Datum::as_i64)?;
+        let v = table.decode(r, center_col, |d| d.to_vector(max))?;
         rows.push((idx, v));
     }
     rows.sort_by_key(|(i, _)| *i);
@@ -170,10 +172,10 @@ fn read_centers(c: &Compiler<'_>, meta: &Metadata) -> Result<Vec<SparkVector>, L
             return Err(meta
                 .error(
                     LoadErrorKind::BadData,
-                    format!("clusterIdx values are not 0..{}: found {i}", rows.len()),
+                    format!("{idx_col} values are not 0..{}: found {i}", rows.len()),
                 )
                 .in_file(&table.file)
-                .in_column("clusterIdx"));
+                .in_column(idx_col));
         }
     }
     Ok(rows.into_iter().map(|(_, v)| v).collect())

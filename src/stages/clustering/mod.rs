@@ -1,3 +1,5 @@
-//! Spark's clustering stages.
+//! Spark's `org.apache.spark.ml.clustering` models.
+
+pub mod gaussian_mixture;
 
 pub mod kmeans;

@@ -1,8 +1,37 @@
 //! Spark's `org.apache.spark.ml.feature` transformers and models.
 
 pub mod cast;
+pub mod dct;
+pub mod polynomial_expansion;
+pub mod elementwise_product;
+pub mod feature_hasher;
+pub mod pca;
+pub mod vector_indexer;
+pub mod vector_slicer;
+pub mod word2vec;
 pub mod string_indexer;
 pub mod vector_assembler;
+// Text stages.
+pub mod count_vectorizer;
+pub mod hashing_tf;
+pub mod idf;
+pub mod java_regex;
+pub mod ngram;
+pub mod regex_tokenizer;
+pub mod stop_words_remover;
+pub mod tokenizer;
+
+pub mod binarizer;
+pub mod bucketizer;
+pub mod imputer;
+pub mod index_to_string;
+pub mod max_abs_scaler;
+pub mod min_max_scaler;
+pub mod normalizer;
+pub mod one_hot_encoder;
+pub mod robust_scaler;
+pub mod standard_scaler;
+pub mod vector_size_hint;
 
 /// Spark's `handleInvalid` values, shared by many feature stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

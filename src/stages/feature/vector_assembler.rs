@@ -2,6 +2,7 @@
 //! `handleInvalid` exists since 2.4; older writers fail on null and let NaN through.
 
 use super::HandleInvalid;
+use crate::kernels::compress::{compress, CompressRule};
 use crate::error::{LoadError, ScoreErrorKind};
 use crate::plan::step::{produce, return_scratch, slot, take_scratch};
 use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, Want};
@@ -23,6 +24,8 @@ pub struct VectorAssemblerStep {
     /// Writers before 2.4 had no handleInvalid: NaN scalars pass even in error mode.
     pub nan_is_error: bool,
     pub scratch: SlotIndex,
+    /// `.compressed` chooses sparse vs dense by the scoring version's rule.
+    pub compress_rule: CompressRule,
 }
 
 impl VectorAssemblerStep {
@@ -81,7 +84,7 @@ impl VectorAssemblerStep {
                 }
             }
             v.size = offset;
-            v.compress(&mut scratch);
+            compress(v, &mut scratch, self.compress_rule);
             out.null = false;
             Ok(Flow::Continue)
         });
@@ -113,6 +116,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     }
     let out = c.output(meta, &output, ColumnType::Vector, total)?;
     let scratch = c.hidden(ColumnType::Vector);
-    c.push(Step::VectorAssembler(VectorAssemblerStep { inputs, output: out, handle_invalid, nan_is_error, scratch }));
+    let compress_rule = CompressRule::for_version(c.semantics());
+    c.push(Step::VectorAssembler(VectorAssemblerStep { inputs, output: out, handle_invalid, nan_is_error, scratch, compress_rule }));
     Ok(())
 }

@@ -215,10 +215,10 @@ pub fn extra_count(meta: &Metadata, key: &str, limit: u64) -> Result<usize, Load
 }
 
 /// One node as read, with the leaf values the model keeps.
-struct ReadNode {
-    node: InputNode,
-    prediction: f64,
-    stats: Vec<f64>,
+pub(crate) struct ReadNode {
+    pub(crate) node: InputNode,
+    pub(crate) prediction: f64,
+    pub(crate) stats: Vec<f64>,
 }
 
 fn bad(msg: impl Into<String>) -> LoadError {
@@ -328,7 +328,7 @@ fn stats_len(want: LeafStats) -> usize {
 }
 
 /// Appends one tree's nodes to the model, mapping kernel errors to load errors.
-fn push_tree(
+pub(crate) fn push_tree(
     c: &Compiler<'_>,
     model: &mut TreeModel,
     nodes: Vec<ReadNode>,
@@ -369,7 +369,7 @@ fn tree_error(e: TreeError, tree: Option<i64>, file: &str) -> LoadError {
     LoadError::new(kind, msg).in_file(file)
 }
 
-fn empty_model(want: LeafStats) -> TreeModel {
+pub(crate) fn empty_model(want: LeafStats) -> TreeModel {
     TreeModel {
         forest: Forest::new(),
         prediction: Vec::new(),

@@ -1,0 +1,147 @@
+//! `org.apache.spark.ml.clustering.GaussianMixtureModel` (spark-format.md 10.7). Data: one
+//! row `weights, mus: array<Vector>, sigmas: array<Matrix>`. Each component's log density uses
+//! the eigendecomposition of its covariance with Spark's pseudo-inverse tolerance
+//! (`EPSILON · max(d) · k`). Posteriors: from 3.1 in log space (max-shifted exp, divided by
+//! the sum); before, `EPSILON + w·pdf` normalised. Outputs `probability` then `prediction`
+//! (an int: the first maximum).
+
+use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
+use crate::kernels::eigen::symmetric_eigen;
+use crate::plan::step::{produce, slot};
+use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult};
+use crate::spark::{parquet, Metadata};
+use crate::stages::predictor;
+
+const EPSILON: f64 = 2.220446049250313e-16;
+
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub log_weight: f64,
+    pub weight: f64,
+    pub mu: Vec<f64>,
+    /// Rows of `rootSigmaInv`: eigenvectors scaled by `sqrt(1/d)`, kept eigenvalues only.
+    pub root_inv: Vec<Vec<f64>>,
+    pub u: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct GaussianMixtureStep {
+    pub features: SlotIndex,
+    pub components: Vec<Component>,
+    pub probability: Option<SlotIndex>,
+    pub prediction: Option<SlotIndex>,
+    pub scratch: SlotIndex,
+    pub log_space: bool,
+}
+
+impl Component {
+    fn logpdf(&self, x: &crate::plan::VecBuf) -> f64 {
+        let mut quad = 0.0;
+        for row in &self.root_inv {
+            let mut v = 0.0;
+            for (j, (r, m)) in row.iter().zip(&self.mu).enumerate() {
+                v += r * (x.get(j) - m);
+            }
+            quad += v * v;
+        }
+        self.u + quad * -0.5
+    }
+}
+
+impl GaussianMixtureStep {
+    #[inline]
+    pub fn run(&self, slots: &mut [Slot]) -> StepResult {
+        let dim = self.components.first().map_or(0, |c| c.mu.len());
+        produce(slots, self.scratch, |slots, scratch| {
+            let x = slot(slots, self.features);
+            if x.null {
+                return Err(Fault::new(ScoreErrorKind::NullValue, self.features));
+            }
+            if x.vec.size != dim {
+                return Err(Fault::new(ScoreErrorKind::BadVectorSize, self.features));
+            }
+            let p = &mut scratch.vec;
+            p.reset_dense(self.components.len());
+            if self.log_space {
+                for (pi, c) in p.values.iter_mut().zip(&self.components) {
+                    *pi = c.logpdf(&x.vec) + c.log_weight;
+                }
+                let max = p.values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let mut sum = 0.0;
+                for pi in p.values.iter_mut() {
+                    *pi = (*pi - max).exp();
+                    sum += *pi;
+                }
+                for pi in p.values.iter_mut() {
+                    *pi /= sum;
+                }
+            } else {
+                let mut sum = 0.0;
+                for (pi, c) in p.values.iter_mut().zip(&self.components) {
+                    *pi = EPSILON + c.weight * c.logpdf(&x.vec).exp();
+                    sum += *pi;
+                }
+                for pi in p.values.iter_mut() {
+                    *pi /= sum;
+                }
+            }
+            Ok(Flow::Continue)
+        })?;
+        let best = slots.get(self.scratch).map_or(0, |s| predictor::argmax(&s.vec.values));
+        if let Some(o) = self.probability {
+            produce(slots, o, |slots, out| {
+                out.null = false;
+                if let Some(s) = slots.get(self.scratch) {
+                    out.vec.copy_from(&s.vec);
+                }
+            });
+        }
+        if let Some(s) = self.prediction.and_then(|p| slots.get_mut(p)) {
+            s.set_num(best as f64);
+        }
+        Ok(Flow::Continue)
+    }
+}
+
+pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
+    let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
+    let row = table.single_row()?;
+    let max = c.limits().max_vector_width;
+    let weights = table.decode(row, "weights", |d| d.f64_list())?;
+    let mus = table.decode(row, "mus", |d| d.as_list()?.iter().map(|v| Ok(v.to_vector(max)?.to_dense())).collect::<Result<Vec<_>, LoadError>>())?;
+    let sigmas = table.decode(row, "sigmas", |d| d.as_list()?.iter().map(|m| m.to_matrix(max)).collect::<Result<Vec<_>, LoadError>>())?;
+    let dim = mus.first().map_or(0, Vec::len);
+    if weights.len() != mus.len() || mus.len() != sigmas.len() || mus.iter().any(|m| m.len() != dim)
+        || sigmas.iter().any(|s| s.rows != dim || s.cols != dim) || dim > 4096
+    {
+        return Err(meta.error(LoadErrorKind::BadData, "weights, mus and sigmas disagree in count or dimension").in_file(&table.file));
+    }
+    let mut components = Vec::with_capacity(weights.len());
+    for ((w, mu), sigma) in weights.iter().zip(mus).zip(sigmas) {
+        let (d, vectors) = symmetric_eigen(&sigma.values, dim);
+        let dmax = d.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let tol = EPSILON * dmax * d.len() as f64;
+        let kept: Vec<(f64, Vec<f64>)> = d.into_iter().zip(vectors).filter(|(v, _)| *v > tol).collect();
+        if kept.is_empty() {
+            return Err(meta.error(LoadErrorKind::BadData, "a covariance matrix has no non-zero singular values").in_column("sigmas"));
+        }
+        let log_det: f64 = kept.iter().map(|(v, _)| v.ln()).sum();
+        let root_inv = kept.iter().map(|(v, u)| u.iter().map(|x| x * (1.0 / v).sqrt()).collect()).collect();
+        let u = -0.5 * (dim as f64 * (2.0 * std::f64::consts::PI).ln() + log_det);
+        components.push(Component { log_weight: w.ln(), weight: *w, mu, root_inv, u });
+    }
+    c.begin_stage(meta, vec![("k".into(), components.len().to_string()), ("dimension".into(), dim.to_string())])?;
+    let log_space = c.semantics().at_least(3, 1);
+    let features = predictor::features_input(c, meta, Some(dim))?;
+    let probability = match meta.str_or("probabilityCol", "probability")? {
+        n if n.is_empty() => None,
+        n => Some(c.output(meta, &n, ColumnType::Vector, Some(components.len()))?),
+    };
+    let prediction = match meta.str_or("predictionCol", "prediction")? {
+        n if n.is_empty() => None,
+        n => Some(c.output(meta, &n, ColumnType::Int, None)?),
+    };
+    let scratch = c.hidden(ColumnType::Vector);
+    c.push(Step::GaussianMixture(GaussianMixtureStep { features, components, probability, prediction, scratch, log_space }));
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Spark's `org.apache.spark.ml.recommendation` models.
+
+pub mod als;
