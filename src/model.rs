@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::error::{LoadError, LoadErrorKind, ScoreError, ScoreErrorKind, NO_INDEX};
 use crate::plan::{ColumnSpec, ColumnType, Compiler, Plan, Role, SlotIndex, StageInfo};
-use crate::session::Session;
+use crate::session::{InputValue, Session};
 use crate::spark::{LoadLimits, Metadata, ReadContext, SparkVersion};
 
 /// How to load: limits on what is read from disk, the scoring semantics, declared inputs.
@@ -174,6 +174,36 @@ impl Model {
     /// The flat numeric view (see `FlatLayout`), or `NotFlat`.
     pub fn flat(&self) -> Result<&FlatLayout, ScoreError> {
         self.inner.flat.as_ref().map_err(|e| *e)
+    }
+
+    /// A typed row as the flat numeric row `Session::score_flat` takes: the numbers (a NULL
+    /// becomes NaN, since flat rows cannot hold NULL), or the single vector's dense values.
+    /// `None` when the model is not flat or a value does not fit.
+    pub fn flat_row(&self, row: &[InputValue]) -> Option<Vec<f64>> {
+        let flat = self.flat().ok()?;
+        match &flat.input {
+            FlatInput::Scalars(_) => row
+                .iter()
+                .map(|v| match v {
+                    InputValue::Num(x) => Some(*x),
+                    InputValue::Null => Some(f64::NAN),
+                    _ => None,
+                })
+                .collect(),
+            FlatInput::Vector(_) => match row.first()? {
+                InputValue::Vector(v) if v.size == flat.input_width => {
+                    let mut dense = vec![0.0; v.size];
+                    v.for_each_active(|i, x| {
+                        if let Some(d) = dense.get_mut(i) {
+                            *d = x;
+                        }
+                    });
+                    Some(dense)
+                }
+                InputValue::Null => Some(vec![f64::NAN; flat.input_width]),
+                _ => None,
+            },
+        }
     }
 
     /// Index of the raw input called `name`.

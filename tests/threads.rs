@@ -9,7 +9,7 @@ use std::ffi::c_char;
 use std::fmt::Write as _;
 use std::ptr::null_mut;
 
-use cases::Loaded;
+use cases::{CRow, Loaded};
 use mlscore::ffi::*;
 use mlscore::{InputValue, Model, Outcome, Value};
 
@@ -71,43 +71,7 @@ fn run_c(m: SharedModel, rows: &[&Vec<InputValue>]) -> Vec<String> {
         // SAFETY: live handles; every pointer comes from a live Rust value with its length.
         let text = unsafe {
             let _ = mlscore_session_reset(s);
-            let mut st = mlscore_status::Ok;
-            for (k, v) in row.iter().enumerate() {
-                let token_ptrs: Vec<*const c_char>;
-                let token_lens: Vec<usize>;
-                st = match v {
-                    InputValue::Null => mlscore_session_set_null(s, k),
-                    InputValue::Num(x) => mlscore_session_set_double(s, k, *x),
-                    InputValue::Str(t) => {
-                        mlscore_session_set_string(s, k, t.as_ptr().cast(), t.len())
-                    }
-                    InputValue::Vector(b) if b.sparse => mlscore_session_set_sparse(
-                        s,
-                        k,
-                        b.size,
-                        b.indices.as_ptr(),
-                        b.values.as_ptr(),
-                        b.indices.len(),
-                    ),
-                    InputValue::Vector(b) => {
-                        mlscore_session_set_dense(s, k, b.values.as_ptr(), b.values.len())
-                    }
-                    InputValue::Tokens(t) => {
-                        token_ptrs = t.iter().map(|x| x.as_ptr().cast()).collect();
-                        token_lens = t.iter().map(String::len).collect();
-                        mlscore_session_set_strings(
-                            s,
-                            k,
-                            token_ptrs.as_ptr(),
-                            token_lens.as_ptr(),
-                            t.len(),
-                        )
-                    }
-                };
-                if st != mlscore_status::Ok {
-                    break;
-                }
-            }
+            let mut st = CRow::new(row).set(s);
             if st == mlscore_status::Ok {
                 st = mlscore_session_score(s);
             }

@@ -17,7 +17,7 @@ use std::cell::Cell;
 use std::ffi::c_char;
 use std::ptr::null_mut;
 
-use cases::Loaded;
+use cases::{CRow, Loaded};
 use mlscore::ffi::*;
 use mlscore::{InputValue, Outcome};
 
@@ -70,66 +70,6 @@ fn allocations(f: impl FnOnce()) -> u64 {
     f();
     COUNTING.with(|c| c.set(false));
     COUNT.with(Cell::get)
-}
-
-/// A row's inputs in the shape the C setters take, built before measuring.
-struct CRow {
-    values: Vec<InputValue>,
-    /// For each array-of-strings input: pointers and lengths.
-    tokens: Vec<(Vec<*const c_char>, Vec<usize>)>,
-}
-
-fn c_row(values: &[InputValue]) -> CRow {
-    let tokens = values
-        .iter()
-        .map(|v| match v {
-            InputValue::Tokens(t) => (
-                t.iter().map(|s| s.as_ptr().cast()).collect(),
-                t.iter().map(String::len).collect(),
-            ),
-            _ => (Vec::new(), Vec::new()),
-        })
-        .collect();
-    CRow {
-        values: values.to_vec(),
-        tokens,
-    }
-}
-
-/// Sets every input through the C API; the first failing status, or OK.
-///
-/// # Safety
-/// `s` is a live session of the row's model.
-unsafe fn c_set(s: *mut mlscore_session, row: &CRow) -> mlscore_status {
-    for (k, v) in row.values.iter().enumerate() {
-        // SAFETY: every pointer comes from a live Rust value with its own length.
-        let st = unsafe {
-            match v {
-                InputValue::Null => mlscore_session_set_null(s, k),
-                InputValue::Num(x) => mlscore_session_set_double(s, k, *x),
-                InputValue::Str(t) => mlscore_session_set_string(s, k, t.as_ptr().cast(), t.len()),
-                InputValue::Vector(b) if b.sparse => mlscore_session_set_sparse(
-                    s,
-                    k,
-                    b.size,
-                    b.indices.as_ptr(),
-                    b.values.as_ptr(),
-                    b.indices.len(),
-                ),
-                InputValue::Vector(b) => {
-                    mlscore_session_set_dense(s, k, b.values.as_ptr(), b.values.len())
-                }
-                InputValue::Tokens(_) => {
-                    let (p, l) = &row.tokens[k];
-                    mlscore_session_set_strings(s, k, p.as_ptr(), l.as_ptr(), p.len())
-                }
-            }
-        };
-        if st != mlscore_status::Ok {
-            return st;
-        }
-    }
-    mlscore_status::Ok
 }
 
 /// Reads every output through the C API into `buf` (grown beforehand) and renders the last
@@ -237,7 +177,7 @@ impl Tally {
 
 fn check_case(l: &Loaded, t: &mut Tally) {
     let rows: Vec<&Vec<InputValue>> = l.rows.iter().flatten().collect();
-    let crows: Vec<CRow> = rows.iter().map(|r| c_row(r)).collect();
+    let crows: Vec<CRow> = rows.iter().map(|r| CRow::new(r)).collect();
     let widest = widest_output(l);
     let (mut buf, mut idx, mut msg) = (
         vec![0.0; widest],
@@ -300,7 +240,7 @@ fn check_case(l: &Loaded, t: &mut Tally) {
                 // SAFETY: live handles of this case's model; buffers with their lengths.
                 unsafe {
                     let _ = mlscore_session_reset(s);
-                    if c_set(s, &crows[i]) == mlscore_status::Ok {
+                    if crows[i].set(s) == mlscore_status::Ok {
                         let _ = mlscore_session_score(s);
                     }
                     c_read(m, s, &mut buf, &mut idx, &mut msg);

@@ -10,6 +10,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use mlscore::ffi::{self, mlscore_session, mlscore_status};
 use mlscore::json;
 use mlscore::{InputValue, Model};
 use serde_json::{Map, Value as Json};
@@ -169,26 +170,77 @@ pub fn scratch(tag: &str) -> PathBuf {
     dir
 }
 
-/// The flat row of a typed row: numbers as they are (NULL as NaN), or a vector's dense values.
+/// The flat row of a typed row (see `Model::flat_row`).
 pub fn flat_row(model: &Model, row: &[InputValue]) -> Option<Vec<f64>> {
-    let flat = model.flat().ok()?;
-    match &flat.input {
-        mlscore::FlatInput::Scalars(_) => row
+    model.flat_row(row)
+}
+
+/// A row's inputs in the shape the C setters take, built once so setting them through the C
+/// API allocates nothing.
+pub struct CRow {
+    pub values: Vec<InputValue>,
+    /// For each array-of-strings input: its strings' pointers and lengths.
+    tokens: Vec<(Vec<*const std::ffi::c_char>, Vec<usize>)>,
+}
+
+impl CRow {
+    pub fn new(values: &[InputValue]) -> CRow {
+        let tokens = values
             .iter()
             .map(|v| match v {
-                InputValue::Num(x) => Some(*x),
-                InputValue::Null => Some(f64::NAN),
-                _ => None,
+                InputValue::Tokens(t) => (
+                    t.iter().map(|s| s.as_ptr().cast()).collect(),
+                    t.iter().map(String::len).collect(),
+                ),
+                _ => (Vec::new(), Vec::new()),
             })
-            .collect(),
-        mlscore::FlatInput::Vector(_) => match row.first()? {
-            InputValue::Vector(v) if v.size == flat.input_width => {
-                let mut dense = vec![0.0; v.size];
-                v.for_each_active(|i, x| dense[i] = x);
-                Some(dense)
+            .collect();
+        CRow {
+            values: values.to_vec(),
+            tokens,
+        }
+    }
+
+    /// Sets every input through the C API; the first failing status, or OK.
+    ///
+    /// # Safety
+    /// `s` is a live session of the row's model.
+    pub unsafe fn set(&self, s: *mut mlscore_session) -> mlscore_status {
+        for (k, v) in self.values.iter().enumerate() {
+            // SAFETY: every pointer comes from a live Rust value passed with its own length.
+            let st = unsafe {
+                match v {
+                    InputValue::Null => ffi::mlscore_session_set_null(s, k),
+                    InputValue::Num(x) => ffi::mlscore_session_set_double(s, k, *x),
+                    InputValue::Str(t) => {
+                        ffi::mlscore_session_set_string(s, k, t.as_ptr().cast(), t.len())
+                    }
+                    InputValue::Vector(b) if b.sparse => ffi::mlscore_session_set_sparse(
+                        s,
+                        k,
+                        b.size,
+                        b.indices.as_ptr(),
+                        b.values.as_ptr(),
+                        b.indices.len(),
+                    ),
+                    InputValue::Vector(b) => {
+                        ffi::mlscore_session_set_dense(s, k, b.values.as_ptr(), b.values.len())
+                    }
+                    InputValue::Tokens(_) => {
+                        let (p, l) = &self.tokens[k];
+                        ffi::mlscore_session_set_strings(s, k, p.as_ptr(), l.as_ptr(), p.len())
+                    }
+                }
+            };
+            if st != mlscore_status::Ok {
+                return st;
             }
-            InputValue::Null => Some(vec![f64::NAN; flat.input_width]),
-            _ => None,
-        },
+        }
+        mlscore_status::Ok
     }
 }
+
+// SAFETY: the pointers point into `values`, which CRow owns and never mutates.
+unsafe impl Send for CRow {}
+// SAFETY: as above; shared use only reads.
+unsafe impl Sync for CRow {}
