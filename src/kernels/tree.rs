@@ -34,8 +34,8 @@ pub struct FlatNode {
     /// Continuous split threshold; for categorical splits the bits locate the split's
     /// bitset (see `Forest::push_categories`).
     pub threshold: f64,
-    /// Feature index, with `CATEGORICAL` set for categorical splits and `WIDE` for those over
-    /// more than 63 categories.
+    /// Feature index; for categorical splits (`CATEGORICAL` set, and `WIDE` over more than 63
+    /// categories) the slot of the feature in `Forest::categorical_features`.
     pub feature: u32,
     /// Index of the left child; the right child is `left + 1`.
     pub left: u32,
@@ -197,7 +197,8 @@ pub struct Forest {
     pub first_leaf: Vec<u32>,
     /// Whether any split is categorical (selects the traversal that handles both kinds).
     pub has_categorical: bool,
-    /// Features used by categorical splits.
+    /// Features used by categorical splits; a categorical node's `feature` field holds its
+    /// position here (its slot in the per-row category codes).
     pub categorical_features: Vec<u32>,
     /// Left-category bitsets of all categorical splits.
     pub category_bits: Vec<u64>,
@@ -227,7 +228,8 @@ impl Forest {
 
     /// Validates one tree in Spark's node form and appends it. Returns, in leaf-number order,
     /// the position in `nodes` of each of its leaves. `num_features` bounds split features
-    /// (`None` when the model does not record it); `max_categories` bounds categorical splits.
+    /// (`None` when the model does not record it); `max_categories` bounds the categories of
+    /// one split (and so the bitset memory of all splits, see `push_categories`).
     pub fn push_tree(
         &mut self,
         nodes: &[InputNode],
@@ -388,7 +390,7 @@ impl Forest {
                 } => {
                     let f = check_feature(node.id, *feature, num_features)?;
                     max_feature = Some(max_feature.map_or(f, |m| m.max(f)));
-                    let (split, wide) = self.push_categories(
+                    let (split, slot, wide) = self.push_categories(
                         node.id,
                         f,
                         *num_categories,
@@ -401,7 +403,7 @@ impl Forest {
                     })?;
                     FlatNode {
                         threshold: f64::from_bits(split),
-                        feature: f as u32 | CATEGORICAL | if wide { WIDE } else { 0 },
+                        feature: slot | CATEGORICAL | if wide { WIDE } else { 0 },
                         left,
                     }
                 }
@@ -443,7 +445,7 @@ impl Forest {
         k: i64,
         left: &[f64],
         max_categories: u64,
-    ) -> Result<(u64, bool), TreeError> {
+    ) -> Result<(u64, u32, bool), TreeError> {
         let bad = |detail: String| TreeError::BadCategories { node, detail };
         let k = u32::try_from(k)
             .ok()
@@ -456,6 +458,15 @@ impl Forest {
         }
         let words = (k as usize).div_ceil(64).max(1);
         let word = self.category_bits.len();
+        // All bitsets together: about a word per node, plus room for one split as wide as
+        // allowed, so hostile models cannot allocate far beyond their node count.
+        let budget = self.nodes.len() as u64 + (1 << 16) + max_categories / 64;
+        if (word + words) as u64 > budget {
+            return Err(bad(format!(
+                "categorical splits need {} words of category bits, above the limit of {budget}",
+                word + words
+            )));
+        }
         let word32 = u32::try_from(word).map_err(|_| bad("too many categorical splits".into()))?;
         self.category_bits.resize(word + words, 0);
         for &c in left {
@@ -474,19 +485,28 @@ impl Forest {
         // values outside 0..k-1 go left.
         let other_left = left.len() > (k / 2) as usize;
         self.has_categorical = true;
-        if !self.categorical_features.contains(&(feature as u32)) {
-            self.categorical_features.push(feature as u32);
-        }
+        let slot = match self
+            .categorical_features
+            .iter()
+            .position(|&g| g as usize == feature)
+        {
+            Some(slot) => slot,
+            None => {
+                self.categorical_features.push(feature as u32);
+                self.categorical_features.len() - 1
+            }
+        } as u32;
         if k <= NARROW {
             if other_left {
                 if let Some(w) = self.category_bits.get_mut(word) {
                     *w |= u64::MAX << k;
                 }
             }
-            return Ok((u64::from(word32), false));
+            return Ok((u64::from(word32), slot, false));
         }
         Ok((
             u64::from(word32) | (u64::from(k) << 32) | (u64::from(other_left) << 63),
+            slot,
             true,
         ))
     }
@@ -534,6 +554,8 @@ impl Forest {
         let Some(n) = self.nodes.get(i as usize) else {
             return i;
         };
+        // For a categorical node `f` is a code slot, below the number of categorical features
+        // and so inside `x`; the value read is discarded.
         let f = (n.feature & FEATURE) as usize;
         let v = x.get(f).copied().unwrap_or(f64::NAN);
         let right = u32::from(!(v <= n.threshold));
@@ -541,13 +563,36 @@ impl Forest {
             return n.left + right;
         }
         if n.feature & WIDE != 0 {
+            let v = x
+                .get(self.feature_of(n.feature))
+                .copied()
+                .unwrap_or(f64::NAN);
             return n.left + self.wide_categorical_right(n.threshold.to_bits(), v);
         }
+        // Continuous nodes read slot 0 and word 0 (both exist), so no index depends on the
+        // node kind and every bounds check passes.
         let is_cat = n.feature >> 31;
-        let code = codes.get(f).copied().unwrap_or(NARROW);
+        let code = codes
+            .get(f & (is_cat as usize).wrapping_neg())
+            .copied()
+            .unwrap_or(NARROW);
         let word = n.threshold.to_bits() & u64::from(is_cat).wrapping_neg();
         let cat_right = self.narrow_categorical_right(word, code);
         n.left + ((right & (is_cat ^ 1)) | (cat_right & is_cat))
+    }
+
+    /// The vector index a node reads: its feature, or for a categorical node the feature of
+    /// its code slot.
+    #[inline]
+    fn feature_of(&self, field: u32) -> usize {
+        let f = field & FEATURE;
+        if field & CATEGORICAL != 0 {
+            self.categorical_features
+                .get(f as usize)
+                .map_or(usize::MAX, |&g| g as usize)
+        } else {
+            f as usize
+        }
     }
 
     /// Walks all trees for a dense vector holding every split feature, `LANES` at a time.
@@ -592,6 +637,7 @@ impl Forest {
 
     /// Walks one tree reading features one at a time; `Err(feature)` where Spark's
     /// `Vector.apply` would throw (a visited split on a feature the vector lacks).
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN goes right: `!(v <= t)`, not `v > t`.
     fn walk_checked(&self, tree: usize, x: &Features<'_>) -> Result<u32, u32> {
         let mut i = self.roots.get(tree).copied().unwrap_or(0);
         let steps = self.depths.get(tree).copied().unwrap_or(0);
@@ -602,8 +648,8 @@ impl Forest {
             if n.left < i {
                 break;
             }
-            let f = n.feature & FEATURE;
-            let v = x.get(f as usize).ok_or(f)?;
+            let f = self.feature_of(n.feature);
+            let v = x.get(f).ok_or(f as u32)?;
             let right = if n.feature & WIDE != 0 {
                 self.wide_categorical_right(n.threshold.to_bits(), v)
             } else if n.feature & CATEGORICAL != 0 {
@@ -665,11 +711,8 @@ impl Forest {
         }
         // One category code per categorical feature for the row, read by every split on it.
         codes.clear();
-        codes.resize(self.max_feature.map_or(0, |m| m + 1), NARROW);
         for &f in &self.categorical_features {
-            if let (Some(c), Some(&v)) = (codes.get_mut(f as usize), x.get(f as usize)) {
-                *c = category_code(v);
-            }
+            codes.push(x.get(f as usize).map_or(NARROW, |&v| category_code(v)));
         }
         self.walk_fast::<true>(x, codes, visit);
     }
