@@ -24,15 +24,15 @@ const FEATURE: u32 = WIDE - 1;
 /// 64-bit word: bit c for category c < k, and bits k..=63 for every other value.
 const NARROW: u32 = 63;
 /// Trees walked side by side on the fast path.
-const LANES: usize = 16;
+const LANES: usize = 12;
 /// Largest feature prefix densified from a sparse input to take the fast path.
 const DENSIFY_LIMIT: usize = 1 << 13;
 
 /// One node. Leaves: `threshold` NaN, `feature` 0, `left` = own index - 1.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FlatNode {
-    /// Continuous split threshold; for categorical splits the bits locate the split's
-    /// bitset (see `Forest::push_categories`).
+    /// Continuous split threshold; for categorical splits the bits encode the split (see
+    /// `Forest::push_categories`).
     pub threshold: f64,
     /// Feature index; for categorical splits (`CATEGORICAL` set, and `WIDE` over more than 63
     /// categories) the slot of the feature in `Forest::categorical_features`.
@@ -200,7 +200,7 @@ pub struct Forest {
     /// Features used by categorical splits; a categorical node's `feature` field holds its
     /// position here (its slot in the per-row category codes).
     pub categorical_features: Vec<u32>,
-    /// Left-category bitsets of all categorical splits.
+    /// Left-category bitsets of wide categorical splits.
     pub category_bits: Vec<u64>,
     /// Largest feature index of any split; `None` when every tree is a single leaf.
     pub max_feature: Option<usize>,
@@ -216,8 +216,6 @@ impl Forest {
                 left: 0,
             }],
             leaf_of: vec![u32::MAX],
-            // Word 0 is read, and ignored, by continuous splits on the branch-free path.
-            category_bits: vec![0],
             ..Forest::default()
         }
     }
@@ -434,10 +432,11 @@ impl Forest {
         Ok(leaf_positions)
     }
 
-    /// Stores a categorical split's left set; returns the threshold bits and whether the
-    /// split is wide. Narrow splits (k <= 63): the bits are the index of one word whose bit c
-    /// says whether category c goes left and whose bits k..=63 say where every other value
-    /// goes. Wide splits: first word | k << 32 | (other values go left) << 63.
+    /// Checks a categorical split; returns its threshold bits, the code slot of its feature
+    /// and whether it is wide. Narrow splits (k <= 63): the bits are the answer itself, bit c
+    /// set when category c goes left and bits k..=63 set when every other value does. Wide
+    /// splits: the index of their bitset's first word in `category_bits` | k << 32 | (other
+    /// values go left) << 63.
     fn push_categories(
         &mut self,
         node: i64,
@@ -456,29 +455,12 @@ impl Forest {
                 "{k} categories, above the limit of {max_categories}"
             )));
         }
-        let words = (k as usize).div_ceil(64).max(1);
-        let word = self.category_bits.len();
-        // All bitsets together: about a word per node, plus room for one split as wide as
-        // allowed, so hostile models cannot allocate far beyond their node count.
-        let budget = self.nodes.len() as u64 + (1 << 16) + max_categories / 64;
-        if (word + words) as u64 > budget {
-            return Err(bad(format!(
-                "categorical splits need {} words of category bits, above the limit of {budget}",
-                word + words
-            )));
-        }
-        let word32 = u32::try_from(word).map_err(|_| bad("too many categorical splits".into()))?;
-        self.category_bits.resize(word + words, 0);
         for &c in left {
             // Spark requires 0 <= c < k; it only ever writes whole numbers.
             if !(c >= 0.0 && c < f64::from(k) && c.fract() == 0.0) {
                 return Err(bad(format!(
                     "left category {c} is not a whole number in 0..{k}"
                 )));
-            }
-            let c = c as usize;
-            if let Some(w) = self.category_bits.get_mut(word + c / 64) {
-                *w |= 1u64 << (c % 64);
             }
         }
         // Spark keeps the smaller side: with |L| > k/2 it tests "not in the complement", so
@@ -497,12 +479,31 @@ impl Forest {
             }
         } as u32;
         if k <= NARROW {
-            if other_left {
-                if let Some(w) = self.category_bits.get_mut(word) {
-                    *w |= u64::MAX << k;
-                }
+            // The whole answer in one word: bit c for category c, bits k..=63 for the rest.
+            let mut word = if other_left { u64::MAX << k } else { 0 };
+            for &c in left {
+                word |= 1u64 << (c as u32);
             }
-            return Ok((u64::from(word32), slot, false));
+            return Ok((word, slot, false));
+        }
+        let words = (k as usize).div_ceil(64);
+        let word = self.category_bits.len();
+        // All wide bitsets together: about a word per node, plus room for one split as wide
+        // as allowed, so hostile models cannot allocate far beyond their node count.
+        let budget = self.nodes.len() as u64 + (1 << 16) + max_categories / 64;
+        if (word + words) as u64 > budget {
+            return Err(bad(format!(
+                "categorical splits need {} words of category bits, above the limit of {budget}",
+                word + words
+            )));
+        }
+        let word32 = u32::try_from(word).map_err(|_| bad("too many categorical splits".into()))?;
+        self.category_bits.resize(word + words, 0);
+        for &c in left {
+            let c = c as usize;
+            if let Some(w) = self.category_bits.get_mut(word + c / 64) {
+                *w |= 1u64 << (c % 64);
+            }
         }
         Ok((
             u64::from(word32) | (u64::from(k) << 32) | (u64::from(other_left) << 63),
@@ -532,12 +533,11 @@ impl Forest {
         u32::from(!left)
     }
 
-    /// Whether a narrow categorical split (threshold bits = its word) sends a value of
+    /// Whether a narrow categorical split (threshold bits = its answer word) sends a value of
     /// category code `code` (see `category_code`) right.
     #[inline(always)]
-    fn narrow_categorical_right(&self, word: u64, code: u32) -> u32 {
-        let bits = self.category_bits.get(word as usize).copied().unwrap_or(0);
-        ((bits >> (code & 63)) as u32 & 1) ^ 1
+    fn narrow_categorical_right(word: u64, code: u32) -> u32 {
+        ((word >> (code & 63)) as u32 & 1) ^ 1
     }
 
     /// One step from node `i` for a vector holding every split feature. `!(v <= t)` rather
@@ -569,15 +569,14 @@ impl Forest {
                 .unwrap_or(f64::NAN);
             return n.left + self.wide_categorical_right(n.threshold.to_bits(), v);
         }
-        // Continuous nodes read slot 0 and word 0 (both exist), so no index depends on the
-        // node kind and every bounds check passes.
+        // Continuous nodes read code slot 0 (it exists), so no index depends on the node kind
+        // and every bounds check passes.
         let is_cat = n.feature >> 31;
         let code = codes
             .get(f & (is_cat as usize).wrapping_neg())
             .copied()
             .unwrap_or(NARROW);
-        let word = n.threshold.to_bits() & u64::from(is_cat).wrapping_neg();
-        let cat_right = self.narrow_categorical_right(word, code);
+        let cat_right = Self::narrow_categorical_right(n.threshold.to_bits(), code);
         n.left + ((right & (is_cat ^ 1)) | (cat_right & is_cat))
     }
 
@@ -653,7 +652,7 @@ impl Forest {
             let right = if n.feature & WIDE != 0 {
                 self.wide_categorical_right(n.threshold.to_bits(), v)
             } else if n.feature & CATEGORICAL != 0 {
-                self.narrow_categorical_right(n.threshold.to_bits(), category_code(v))
+                Self::narrow_categorical_right(n.threshold.to_bits(), category_code(v))
             } else {
                 u32::from(!(v <= n.threshold))
             };
