@@ -5,7 +5,11 @@
 //! conditional add with no branch. A leaf is a node whose threshold is NaN and whose `left` is
 //! its own index minus one, so stepping from a leaf stays on it (`x <= NaN` is false for every
 //! x). That lets the fast path walk each tree a fixed number of steps (its depth) and walk
-//! eight trees side by side, so their dependent loads overlap instead of queueing.
+//! `LANES` trees side by side, so their dependent loads overlap instead of queueing.
+//!
+//! Categorical splits are answered from a per-row category code of their feature and a
+//! 64-bit answer word, selected against the continuous answer with masks: a data-dependent
+//! branch per node would mispredict and stall every lane (see `Forest::step`).
 //!
 //! Spark's traversal rules: a continuous split goes left iff `x[f] <= threshold` (NaN right);
 //! a categorical split with left set L over k categories goes left iff x is in L when
@@ -723,11 +727,9 @@ impl Forest {
 #[inline]
 fn category_code(v: f64) -> u32 {
     let c = v as u32;
-    if f64::from(c) == v && c < NARROW {
-        c
-    } else {
-        NARROW
-    }
+    // Branch-free: a category's value decides nothing about the next one.
+    let whole = u32::from(f64::from(c) == v) & u32::from(c < NARROW);
+    (c | (whole.wrapping_sub(1) & NARROW)) & NARROW
 }
 
 fn check_feature(node: i64, feature: i64, num_features: Option<usize>) -> Result<usize, TreeError> {
