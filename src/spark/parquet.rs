@@ -90,16 +90,28 @@ impl Datum {
     pub fn is_null(&self) -> bool {
         matches!(self, Datum::Null)
     }
+    /// The one value inside a legacy two-level list element (older writers name the repeated
+    /// field `array` or `bag`, which the record reader nests one level deeper).
+    fn single(&self) -> Option<&Datum> {
+        match self {
+            Datum::List(items) if items.len() == 1 => items.first(),
+            Datum::Struct(fields) if fields.len() == 1 => fields.first().map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     pub fn as_f64(&self) -> Result<f64, LoadError> {
         match self {
             Datum::Double(v) => Ok(*v),
             Datum::Int(v) => Ok(*v as f64),
+            other if other.single().is_some() => other.single().map_or(Ok(f64::NAN), Datum::as_f64),
             other => Err(bad(format!("expected a number, found {}", other.kind()))),
         }
     }
     pub fn as_i64(&self) -> Result<i64, LoadError> {
         match self {
             Datum::Int(v) => Ok(*v),
+            other if other.single().is_some() => other.single().map_or(Ok(0), Datum::as_i64),
             other => Err(bad(format!("expected an integer, found {}", other.kind()))),
         }
     }
@@ -112,6 +124,7 @@ impl Datum {
     pub fn as_str(&self) -> Result<&str, LoadError> {
         match self {
             Datum::Str(v) => Ok(v),
+            other if other.single().is_some() => other.single().map_or(Ok(""), Datum::as_str),
             other => Err(bad(format!("expected a string, found {}", other.kind()))),
         }
     }
@@ -153,11 +166,24 @@ impl Datum {
             other => Err(bad(format!("expected a struct, found {}", other.kind()))),
         }
     }
+    /// The items of a list of primitives. A legacy two-level list can reach us nested once
+    /// more (`[[a, b, c]]`); a list of primitives never legitimately holds lists, so flatten.
+    fn primitive_items(&self) -> Result<Vec<&Datum>, LoadError> {
+        let items = self.as_list()?;
+        if !items.is_empty() && items.iter().all(|d| matches!(d, Datum::List(_))) {
+            let mut flat = Vec::new();
+            for d in items {
+                flat.extend(d.as_list()?.iter());
+            }
+            return Ok(flat);
+        }
+        Ok(items.iter().collect())
+    }
     pub fn f64_list(&self) -> Result<Vec<f64>, LoadError> {
-        self.as_list()?.iter().map(Datum::as_f64).collect()
+        self.primitive_items()?.into_iter().map(Datum::as_f64).collect()
     }
     pub fn i64_list(&self) -> Result<Vec<i64>, LoadError> {
-        self.as_list()?.iter().map(Datum::as_i64).collect()
+        self.primitive_items()?.into_iter().map(Datum::as_i64).collect()
     }
     pub fn str_list(&self) -> Result<Vec<String>, LoadError> {
         self.as_list()?

@@ -136,9 +136,18 @@ fn read_factors(c: &Compiler<'_>, meta: &Metadata, sub: &str, rank: usize) -> Re
         if values.len() != rank {
             return Err(bad(format!("factor of id {id} has {} values, rank is {rank}", values.len())).in_column("features"));
         }
-        if f.index.insert(id, f.ids.len() as u32).is_some() {
-            return Err(bad(format!("id {id} appears twice")).in_column("id"));
+        // A directory saved twice without clearing holds every id twice (seen in a published
+        // model): Spark's join then sees the same factors twice, which scores the same. Only
+        // differing duplicates are ambiguous.
+        if let Some(&r) = f.index.get(&id) {
+            let r = r as usize;
+            let same = f.values.get(r * rank..(r + 1) * rank).is_some_and(|old| old.iter().zip(&values).all(|(a, b)| f64::from(*a) == *b));
+            if same {
+                continue;
+            }
+            return Err(bad(format!("id {id} appears twice with different factors")).in_column("id"));
         }
+        f.index.insert(id, f.ids.len() as u32);
         f.ids.push(id);
         f.values.extend(values.iter().map(|&v| v as f32));
     }
