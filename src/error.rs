@@ -141,6 +141,13 @@ pub enum ScoreErrorKind {
     BadLength,
     /// Probabilities cannot be normalised (all-zero or negative raw prediction).
     ZeroVector,
+    /// The caller named an input or output index the model does not have.
+    IndexOutOfRange,
+    /// The caller passed sparse indices that are unordered, repeated or not below the size.
+    BadSparseVector,
+    /// The caller used the flat numeric API on a model whose inputs are not all numeric (or
+    /// one vector), or whose outputs hold no numbers.
+    NotFlat,
 }
 
 impl ScoreErrorKind {
@@ -154,6 +161,11 @@ impl ScoreErrorKind {
             ScoreErrorKind::WrongInputType => "wrong input type",
             ScoreErrorKind::BadLength => "buffer or row of the wrong length",
             ScoreErrorKind::ZeroVector => "cannot normalize a zero or negative vector",
+            ScoreErrorKind::IndexOutOfRange => "input or output index out of range",
+            ScoreErrorKind::BadSparseVector => {
+                "sparse indices unordered or not below the vector size"
+            }
+            ScoreErrorKind::NotFlat => "the model does not take and give flat numeric rows",
         }
     }
 }
@@ -197,3 +209,18 @@ impl fmt::Display for ScoreError {
 }
 
 impl std::error::Error for ScoreError {}
+
+/// A batch stopped at row `row` (rows before it were scored and written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchError {
+    pub row: usize,
+    pub error: ScoreError,
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "row {}: {}", self.row, self.error)
+    }
+}
+
+impl std::error::Error for BatchError {}

@@ -6,8 +6,9 @@
 use serde_json::{Map, Number, Value as Json};
 
 use crate::error::ScoreError;
+use crate::model::Model;
 use crate::plan::{ColumnType, VecBuf};
-use crate::session::{Outcome, Session, Value};
+use crate::session::{InputValue, Outcome, Session, Value};
 use crate::stages::feature::cast::java_double_to_string;
 
 /// How vectors are written.
@@ -51,13 +52,23 @@ pub fn vector(v: &VecBuf, format: VectorFormat) -> Json {
     if v.sparse && format == VectorFormat::Spark {
         let mut m = Map::new();
         m.insert("size".into(), Json::from(v.size));
-        m.insert("indices".into(), Json::Array(v.indices.iter().map(|&i| Json::from(i)).collect()));
-        m.insert("values".into(), Json::Array(v.values.iter().map(|&x| double(x)).collect()));
+        m.insert(
+            "indices".into(),
+            Json::Array(v.indices.iter().map(|&i| Json::from(i)).collect()),
+        );
+        m.insert(
+            "values".into(),
+            Json::Array(v.values.iter().map(|&x| double(x)).collect()),
+        );
         return Json::Object(m);
     }
     let mut out = Vec::with_capacity(v.size);
     for i in 0..v.size {
-        out.push(double(if v.sparse { 0.0 } else { v.values.get(i).copied().unwrap_or(0.0) }));
+        out.push(double(if v.sparse {
+            0.0
+        } else {
+            v.values.get(i).copied().unwrap_or(0.0)
+        }));
     }
     if v.sparse {
         for (&i, &x) in v.indices.iter().zip(&v.values) {
@@ -86,10 +97,14 @@ pub fn parse_vector(v: &Json) -> Option<VecBuf> {
                 .iter()
                 .map(|i| i.as_u64().and_then(|i| u32::try_from(i).ok()))
                 .collect();
-            let values: Option<Vec<f64>> = m.get("values")?.as_array()?.iter().map(number).collect();
+            let values: Option<Vec<f64>> =
+                m.get("values")?.as_array()?.iter().map(number).collect();
             let (indices, values) = (indices?, values?);
             let ordered = indices.windows(2).all(|w| w[0] < w[1]);
-            if indices.len() != values.len() || !ordered || indices.last().is_some_and(|&i| i as usize >= size) {
+            if indices.len() != values.len()
+                || !ordered
+                || indices.last().is_some_and(|&i| i as usize >= size)
+            {
                 return None;
             }
             let mut b = VecBuf::default();
@@ -104,16 +119,31 @@ pub fn parse_vector(v: &Json) -> Option<VecBuf> {
 
 /// Sets every input of `session` from a JSON row; a missing key is NULL. Errors name the column.
 pub fn set_inputs(session: &mut Session, row: &Map<String, Json>) -> Result<(), String> {
-    let model = session.model().clone();
-    let plan = model.plan();
-    for (k, col) in plan.inputs.iter().filter_map(|&s| plan.columns.get(s)).enumerate() {
+    let values = parse_inputs(session.model(), row)?;
+    for (k, (v, col)) in values
+        .iter()
+        .zip(session.model().clone().inputs())
+        .enumerate()
+    {
+        session
+            .set_input(k, v)
+            .map_err(|e| format!("column `{}`: {}", col.name, e.kind.describe()))?;
+    }
+    Ok(())
+}
+
+/// Reads every input of `model` from a JSON row into owned values (in `Model::inputs` order);
+/// a missing key is NULL. Errors name the column.
+pub fn parse_inputs(model: &Model, row: &Map<String, Json>) -> Result<Vec<InputValue>, String> {
+    let mut values = Vec::new();
+    for col in model.inputs() {
         let (name, ty) = (&col.name, col.ty);
         let v = row.get(name.as_str()).unwrap_or(&Json::Null);
         let bad = |what: &str| format!("column `{name}`: expected {what}, found {}", short(v));
-        let r = match (ty, v) {
-            (_, Json::Null) => session.set_null(k),
-            (t, v) if t.is_numeric() => session.set_f64(k, number(v).ok_or_else(|| bad("a number"))?),
-            (ColumnType::String, Json::String(s)) => session.set_str(k, s),
+        values.push(match (ty, v) {
+            (_, Json::Null) => InputValue::Null,
+            (t, v) if t.is_numeric() => InputValue::Num(number(v).ok_or_else(|| bad("a number"))?),
+            (ColumnType::String, Json::String(s)) => InputValue::Str(s.clone()),
             // A numeric value in a string column is cast as Spark casts a numeric column.
             (ColumnType::String, Json::Number(n)) => {
                 let mut text = String::new();
@@ -121,27 +151,25 @@ pub fn set_inputs(session: &mut Session, row: &Map<String, Json>) -> Result<(), 
                     Some(i) if !n.is_f64() => text.push_str(&i.to_string()),
                     _ => java_double_to_string(n.as_f64().unwrap_or(f64::NAN), &mut text),
                 }
-                session.set_str(k, &text)
+                InputValue::Str(text)
             }
-            (ColumnType::Vector, v) => {
-                let vec = parse_vector(v).ok_or_else(|| bad("a vector (array of numbers or {size, indices, values})"))?;
-                if vec.sparse {
-                    session.set_sparse(k, vec.size, &vec.indices, &vec.values)
-                } else {
-                    session.set_dense(k, &vec.values)
-                }
-            }
+            (ColumnType::Vector, v) => InputValue::Vector(
+                parse_vector(v)
+                    .ok_or_else(|| bad("a vector (array of numbers or {size, indices, values})"))?,
+            ),
             (ColumnType::StringArray, Json::Array(items)) => {
-                let tokens: Option<Vec<&str>> = items.iter().map(|t| t.as_str()).collect();
-                session.set_tokens(k, tokens.ok_or_else(|| bad("an array of strings"))?)
+                let tokens: Option<Vec<String>> = items
+                    .iter()
+                    .map(|t| t.as_str().map(str::to_string))
+                    .collect();
+                InputValue::Tokens(tokens.ok_or_else(|| bad("an array of strings"))?)
             }
             (ColumnType::String, _) => return Err(bad("a string")),
             (ColumnType::StringArray, _) => return Err(bad("an array of strings")),
             _ => return Err(bad("a value of the column's type")),
-        };
-        r.map_err(|e| format!("column `{name}`: {}", e.kind.describe()))?;
+        });
     }
-    Ok(())
+    Ok(values)
 }
 
 fn short(v: &Json) -> String {
@@ -184,7 +212,10 @@ pub fn output_row(
             out.insert("_skipped".into(), Json::Bool(true));
         }
         Err(e) => {
-            out.insert("_error".into(), Json::String(session.model().describe_error(&e)));
+            out.insert(
+                "_error".into(),
+                Json::String(session.model().describe_error(&e)),
+            );
         }
         Ok(Outcome::Scored) => {
             for (k, v) in row {

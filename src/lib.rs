@@ -13,8 +13,8 @@
 //! ```
 
 #![deny(unsafe_code)]
-// LoadError carries its context (file, stage, class, column) by value; it only travels on
-// the load path, where its size costs nothing, and ScoreError stays small and Copy.
+// `LoadError` carries its context (file, stage, class, column) by value: it is built only on
+// the cold load path, where its size costs nothing, and boxing it would burden every stage.
 #![allow(clippy::result_large_err)]
 
 pub mod error;
@@ -29,10 +29,10 @@ pub mod stages;
 #[allow(unsafe_code)]
 pub mod ffi;
 
-pub use error::{LoadError, LoadErrorKind, ScoreError, ScoreErrorKind};
-pub use model::{LoadOptions, Model};
+pub use error::{BatchError, LoadError, LoadErrorKind, ScoreError, ScoreErrorKind};
+pub use model::{FlatColumn, FlatInput, FlatLayout, LoadOptions, Model};
 pub use plan::{ColumnSpec, ColumnType, Role};
-pub use session::{Outcome, Session, Value};
+pub use session::{FlatNum, InputValue, Outcome, Session, Value};
 pub use spark::{LoadLimits, SparkVersion};
 
 /// Crate version, as in Cargo.toml.

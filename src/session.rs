@@ -1,9 +1,9 @@
 //! `Session`: per-thread scratch for one model. Setting inputs and scoring reuse the slot
 //! buffers, so once every buffer has grown to its working size a call allocates nothing.
 
-use crate::error::{ScoreError, ScoreErrorKind, NO_INDEX};
-use crate::model::Model;
-use crate::plan::{ColumnType, Slot, TokenBuf, VecBuf};
+use crate::error::{BatchError, ScoreError, ScoreErrorKind, NO_INDEX};
+use crate::model::{FlatInput, FlatLayout, Model};
+use crate::plan::{ColumnType, Flow, Plan, Slot, TokenBuf, VecBuf};
 
 /// Result of a successful score: the row was scored, or Spark would have dropped it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,45 @@ pub enum Value<'a> {
     Str(&'a str),
     Vector(&'a VecBuf),
     Tokens(&'a TokenBuf),
+}
+
+/// An owned input value, e.g. a row parsed once and scored many times (benchmarks, tests).
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputValue {
+    Null,
+    Num(f64),
+    Str(String),
+    Vector(VecBuf),
+    Tokens(Vec<String>),
+}
+
+/// A number type the flat API reads and writes (`f64`, or `f32` for callers whose arrays are
+/// float; scoring itself always runs in f64, as Spark does).
+pub trait FlatNum: Copy {
+    fn to_f64(self) -> f64;
+    fn from_f64(v: f64) -> Self;
+}
+
+impl FlatNum for f64 {
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline]
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+}
+
+impl FlatNum for f32 {
+    #[inline]
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+    #[inline]
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
 }
 
 pub struct Session {
@@ -46,12 +85,17 @@ impl Session {
 
     fn input_slot(&self, input: usize, want: fn(ColumnType) -> bool) -> Result<usize, ScoreError> {
         let plan = self.model.plan();
-        let slot = *plan.inputs.get(input).ok_or(ScoreError::argument(ScoreErrorKind::BadLength))?;
-        let ty = plan.columns.get(slot).map(|c| c.ty).ok_or(ScoreError::argument(ScoreErrorKind::BadLength))?;
+        let out_of_range = ScoreError::argument(ScoreErrorKind::IndexOutOfRange);
+        let slot = *plan.inputs.get(input).ok_or(out_of_range)?;
+        let ty = plan.columns.get(slot).map(|c| c.ty).ok_or(out_of_range)?;
         if want(ty) {
             Ok(slot)
         } else {
-            Err(ScoreError::new(ScoreErrorKind::WrongInputType, NO_INDEX, slot as u32))
+            Err(ScoreError::new(
+                ScoreErrorKind::WrongInputType,
+                NO_INDEX,
+                slot as u32,
+            ))
         }
     }
 
@@ -88,12 +132,29 @@ impl Session {
     }
 
     /// Sets a vector input in sparse form; indices must be strictly increasing and below `size`.
-    pub fn set_sparse(&mut self, input: usize, size: usize, indices: &[u32], values: &[f64]) -> Result<(), ScoreError> {
+    pub fn set_sparse(
+        &mut self,
+        input: usize,
+        size: usize,
+        indices: &[u32],
+        values: &[f64],
+    ) -> Result<(), ScoreError> {
         let slot = self.input_slot(input, |t| t == ColumnType::Vector)?;
+        if indices.len() != values.len() {
+            return Err(ScoreError::new(
+                ScoreErrorKind::BadLength,
+                NO_INDEX,
+                slot as u32,
+            ));
+        }
         let ordered = indices.windows(2).all(|w| w[0] < w[1]);
         let in_range = indices.last().is_none_or(|&i| (i as usize) < size);
-        if indices.len() != values.len() || !ordered || !in_range {
-            return Err(ScoreError::new(ScoreErrorKind::BadLength, NO_INDEX, slot as u32));
+        if !ordered || !in_range {
+            return Err(ScoreError::new(
+                ScoreErrorKind::BadSparseVector,
+                NO_INDEX,
+                slot as u32,
+            ));
         }
         let s = &mut self.slots[slot];
         s.null = false;
@@ -103,7 +164,40 @@ impl Session {
         Ok(())
     }
 
-    pub fn set_tokens<'a>(&mut self, input: usize, tokens: impl IntoIterator<Item = &'a str>) -> Result<(), ScoreError> {
+    /// Sets input `input` from an owned value.
+    pub fn set_input(&mut self, input: usize, v: &InputValue) -> Result<(), ScoreError> {
+        match v {
+            InputValue::Null => self.set_null(input),
+            InputValue::Num(x) => self.set_f64(input, *x),
+            InputValue::Str(t) => self.set_str(input, t),
+            InputValue::Vector(b) if b.sparse => {
+                self.set_sparse(input, b.size, &b.indices, &b.values)
+            }
+            InputValue::Vector(b) => self.set_dense(input, &b.values),
+            InputValue::Tokens(t) => self.set_tokens(input, t.iter().map(String::as_str)),
+        }
+    }
+
+    /// Sets every input from a row of owned values (one per `Model::inputs` entry).
+    pub fn set_inputs(&mut self, row: &[InputValue]) -> Result<(), ScoreError> {
+        for (k, v) in row.iter().enumerate() {
+            self.set_input(k, v)?;
+        }
+        Ok(())
+    }
+
+    /// Sets every column to NULL, as a new session starts; buffers keep their capacity.
+    pub fn reset(&mut self) {
+        for s in &mut self.slots {
+            s.null = true;
+        }
+    }
+
+    pub fn set_tokens<'a>(
+        &mut self,
+        input: usize,
+        tokens: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), ScoreError> {
         let slot = self.input_slot(input, |t| t == ColumnType::StringArray)?;
         let s = &mut self.slots[slot];
         s.null = false;
@@ -116,24 +210,83 @@ impl Session {
 
     /// Runs the plan over the inputs set so far. Inputs keep their values between rows.
     pub fn score(&mut self) -> Result<Outcome, ScoreError> {
+        run_plan(self.model.plan(), &mut self.slots)
+    }
+
+    /// Scores one flat numeric row (see `FlatLayout`): `row.len()` must be the flat input
+    /// width and `out.len()` the flat output width. `out` is written only when the row is
+    /// scored; a skipped row leaves it untouched.
+    pub fn score_flat<T: FlatNum>(
+        &mut self,
+        row: &[T],
+        out: &mut [T],
+    ) -> Result<Outcome, ScoreError> {
+        let layout = self.model.flat()?;
+        if row.len() != layout.input_width || out.len() != layout.output_width {
+            return Err(ScoreError::argument(ScoreErrorKind::BadLength));
+        }
+        score_flat_row(layout, self.model.plan(), &mut self.slots, row, out)
+    }
+
+    /// Scores `n_rows` flat rows: row `i` starts at `rows[i * row_stride]`, its outputs at
+    /// `out[i * out_stride]` (strides in elements, at least the widths). A skipped row's
+    /// outputs are set to NaN. `each(i, outcome)` is called after every scored or skipped row.
+    /// Stops at the first failing row; rows before it are written.
+    pub fn score_batch<T: FlatNum>(
+        &mut self,
+        rows: &[T],
+        n_rows: usize,
+        row_stride: usize,
+        out: &mut [T],
+        out_stride: usize,
+        mut each: impl FnMut(usize, Outcome),
+    ) -> Result<(), BatchError> {
+        let whole = |error| BatchError { row: 0, error };
+        let layout = self.model.flat().map_err(whole)?;
+        let bad_length = whole(ScoreError::argument(ScoreErrorKind::BadLength));
+        let fits = |len: usize, stride: usize, width: usize| {
+            n_rows == 0
+                || (stride >= width
+                    && (n_rows - 1)
+                        .checked_mul(stride)
+                        .and_then(|n| n.checked_add(width))
+                        .is_some_and(|n| n <= len))
+        };
+        if !fits(rows.len(), row_stride, layout.input_width)
+            || !fits(out.len(), out_stride, layout.output_width)
+        {
+            return Err(bad_length);
+        }
         let plan = self.model.plan();
-        for (i, step) in plan.steps.iter().enumerate() {
-            match step.run(&mut self.slots) {
-                Ok(crate::plan::Flow::Continue) => {}
-                Ok(crate::plan::Flow::Skip) => return Ok(Outcome::Skipped),
-                Err(f) => {
-                    let stage = plan.step_stage.get(i).copied().unwrap_or(NO_INDEX);
-                    return Err(ScoreError::new(f.kind, stage, f.column));
+        for i in 0..n_rows {
+            let (r, o) = (i * row_stride, i * out_stride);
+            let (Some(row), Some(dst)) = (
+                rows.get(r..r + layout.input_width),
+                out.get_mut(o..o + layout.output_width),
+            ) else {
+                return Err(bad_length);
+            };
+            match score_flat_row(layout, plan, &mut self.slots, row, dst) {
+                Ok(outcome) => {
+                    if outcome == Outcome::Skipped {
+                        dst.fill(T::from_f64(f64::NAN));
+                    }
+                    each(i, outcome);
                 }
+                Err(error) => return Err(BatchError { row: i, error }),
             }
         }
-        Ok(Outcome::Scored)
+        Ok(())
     }
 
     /// The value of any column slot (inputs, outputs) for the current row.
     pub fn slot_value(&self, slot: usize) -> Value<'_> {
-        let Some(col) = self.model.plan().columns.get(slot) else { return Value::Null };
-        let Some(s) = self.slots.get(slot) else { return Value::Null };
+        let Some(col) = self.model.plan().columns.get(slot) else {
+            return Value::Null;
+        };
+        let Some(s) = self.slots.get(slot) else {
+            return Value::Null;
+        };
         if s.null {
             return Value::Null;
         }
@@ -155,4 +308,89 @@ impl Session {
             None => Value::Null,
         }
     }
+}
+
+/// Runs every step; the error names the stage of the failing step.
+#[inline]
+fn run_plan(plan: &Plan, slots: &mut [Slot]) -> Result<Outcome, ScoreError> {
+    for (i, step) in plan.steps.iter().enumerate() {
+        match step.run(slots) {
+            Ok(Flow::Continue) => {}
+            Ok(Flow::Skip) => return Ok(Outcome::Skipped),
+            Err(f) => {
+                let stage = plan.step_stage.get(i).copied().unwrap_or(NO_INDEX);
+                return Err(ScoreError::new(f.kind, stage, f.column));
+            }
+        }
+    }
+    Ok(Outcome::Scored)
+}
+
+/// Loads a flat row into the input slots, scores, and writes the flat outputs. Widths were
+/// checked by the caller. Every output vector's size is checked before `out` is touched.
+#[inline]
+fn score_flat_row<T: FlatNum>(
+    layout: &FlatLayout,
+    plan: &Plan,
+    slots: &mut [Slot],
+    row: &[T],
+    out: &mut [T],
+) -> Result<Outcome, ScoreError> {
+    match &layout.input {
+        FlatInput::Scalars(inputs) => {
+            for (&slot, &x) in inputs.iter().zip(row) {
+                if let Some(s) = slots.get_mut(slot) {
+                    s.set_num(x.to_f64());
+                }
+            }
+        }
+        FlatInput::Vector(slot) => {
+            if let Some(s) = slots.get_mut(*slot) {
+                s.null = false;
+                s.vec.size = row.len();
+                s.vec.sparse = false;
+                s.vec.indices.clear();
+                s.vec.values.clear();
+                s.vec.values.extend(row.iter().map(|x| x.to_f64()));
+            }
+        }
+    }
+    if run_plan(plan, slots)? == Outcome::Skipped {
+        return Ok(Outcome::Skipped);
+    }
+    for col in &layout.outputs {
+        let s = crate::plan::step::slot(slots, col.slot);
+        if col.vector && !s.null && s.vec.size != col.width {
+            return Err(ScoreError::new(
+                ScoreErrorKind::BadVectorSize,
+                col.stage,
+                col.slot as u32,
+            ));
+        }
+    }
+    for col in &layout.outputs {
+        let s = crate::plan::step::slot(slots, col.slot);
+        let Some(dst) = out.get_mut(col.offset..col.offset + col.width) else {
+            continue;
+        };
+        if s.null {
+            dst.fill(T::from_f64(f64::NAN));
+        } else if !col.vector {
+            if let Some(d) = dst.first_mut() {
+                *d = T::from_f64(s.num);
+            }
+        } else if s.vec.sparse {
+            dst.fill(T::from_f64(0.0));
+            for (&i, &x) in s.vec.indices.iter().zip(&s.vec.values) {
+                if let Some(d) = dst.get_mut(i as usize) {
+                    *d = T::from_f64(x);
+                }
+            }
+        } else {
+            for (d, &x) in dst.iter_mut().zip(&s.vec.values) {
+                *d = T::from_f64(x);
+            }
+        }
+    }
+    Ok(Outcome::Scored)
 }

@@ -2,15 +2,20 @@
 //! API only.
 
 use std::io::{self, BufRead, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mlscore::json::{self, VectorFormat};
-use mlscore::{ColumnType, LoadOptions, Model, SparkVersion};
+use mlscore::{ColumnType, InputValue, LoadOptions, Model, Outcome, SparkVersion};
 
 #[derive(Parser)]
-#[command(name = "mlscore", version, about = "Score saved Apache Spark ML models without a JVM")]
+#[command(
+    name = "mlscore",
+    version,
+    about = "Score saved Apache Spark ML models without a JVM"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -67,12 +72,26 @@ enum Command {
         #[arg(long)]
         supported: bool,
     },
+    /// Measure load time, single-row latency, batch throughput (1 and N threads) and peak RSS.
+    Bench {
+        model: PathBuf,
+        /// JSON lines to score (as `score` reads them); cycled as needed.
+        #[arg(long)]
+        input: PathBuf,
+        /// Threads for the multi-threaded batch (default: available cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Seconds per throughput measurement.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+    },
 }
 
 fn options(semantics: Option<&str>) -> Result<LoadOptions, String> {
     let mut o = LoadOptions::default();
     if let Some(s) = semantics {
-        o.semantics = Some(SparkVersion::parse(s).ok_or_else(|| format!("bad Spark version `{s}`"))?);
+        o.semantics =
+            Some(SparkVersion::parse(s).ok_or_else(|| format!("bad Spark version `{s}`"))?);
     }
     Ok(o)
 }
@@ -127,7 +146,9 @@ fn score(model_dir: PathBuf, input: Option<PathBuf>, output: Option<PathBuf>, se
     let model = model;
     let reader = io::Read::chain(io::Cursor::new(first), reader);
     let writer: Box<dyn Write> = match output {
-        Some(p) => Box::new(std::fs::File::create(&p).map_err(|e| format!("{}: {e}", p.display()))?),
+        Some(p) => {
+            Box::new(std::fs::File::create(&p).map_err(|e| format!("{}: {e}", p.display()))?)
+        }
         None => Box::new(io::stdout().lock()),
     };
     let mut writer = BufWriter::new(writer);
@@ -143,7 +164,9 @@ fn score(model_dir: PathBuf, input: Option<PathBuf>, output: Option<PathBuf>, se
         }
         let out = json::score_line(&mut session, &line, format);
         serde_json::to_writer(&mut writer, &out).map_err(|e| e.to_string())?;
-        writer.write_all(b"\n").map_err(|e| format!("writing output: {e}"))?;
+        writer
+            .write_all(b"\n")
+            .map_err(|e| format!("writing output: {e}"))?;
     }
     writer.flush().map_err(|e| format!("writing output: {e}"))
 }
@@ -160,19 +183,42 @@ fn inspect(model: Option<PathBuf>, supported: bool) -> Result<(), String> {
     let plan = model.plan();
     println!("model: {}", path.display());
     println!("class: {}", plan.root_class);
-    println!("spark version: {} (scoring semantics {})", if plan.spark_version_text.is_empty() { "unknown" } else { &plan.spark_version_text }, plan.semantics);
+    println!(
+        "spark version: {} (scoring semantics {})",
+        if plan.spark_version_text.is_empty() {
+            "unknown"
+        } else {
+            &plan.spark_version_text
+        },
+        plan.semantics
+    );
     println!("stages:");
     for (i, s) in model.stages().iter().enumerate() {
         let params: Vec<String> = s.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        println!("  {i}: {} ({}) {}", s.uid, mlscore::error::short_class(&s.class), params.join(" "));
+        println!(
+            "  {i}: {} ({}) {}",
+            s.uid,
+            mlscore::error::short_class(&s.class),
+            params.join(" ")
+        );
     }
     println!("inputs:");
     for c in model.inputs() {
-        println!("  {}: {}{}", c.name, c.ty.spark_name(), c.width.map(|w| format!("[{w}]")).unwrap_or_default());
+        println!(
+            "  {}: {}{}",
+            c.name,
+            c.ty.spark_name(),
+            c.width.map(|w| format!("[{w}]")).unwrap_or_default()
+        );
     }
     println!("outputs:");
     for c in model.outputs() {
-        println!("  {}: {}{}", c.name, c.ty.spark_name(), c.width.map(|w| format!("[{w}]")).unwrap_or_default());
+        println!(
+            "  {}: {}{}",
+            c.name,
+            c.ty.spark_name(),
+            c.width.map(|w| format!("[{w}]")).unwrap_or_default()
+        );
     }
     Ok(())
 }
@@ -195,12 +241,195 @@ fn recommend(model: PathBuf, user: Option<i32>, item: Option<i32>, k: usize) -> 
     Ok(())
 }
 
+/// Peak resident set size so far (Linux `VmHWM`), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn rss_text() -> String {
+    peak_rss_kib().map_or("unknown (no /proc/self/status)".into(), |k| {
+        format!("{:.1} MB", k as f64 / 1024.0)
+    })
+}
+
+/// Scores `rows` round-robin for about `seconds`; returns rows scored per second.
+fn throughput(model: &Model, rows: &[Vec<InputValue>], seconds: f64) -> f64 {
+    let mut session = model.session();
+    let (start, budget) = (Instant::now(), Duration::from_secs_f64(seconds));
+    let mut scored = 0u64;
+    while start.elapsed() < budget {
+        for row in rows {
+            // A row that fails still costs a full scoring call; benchmark rows rarely fail.
+            let _ = session.set_inputs(row).and_then(|()| session.score());
+        }
+        scored += rows.len() as u64;
+    }
+    scored as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Flat batches over `rows` for about `seconds`; rows per second.
+fn flat_throughput(model: &Model, rows: &[f64], n: usize, seconds: f64) -> Option<f64> {
+    let flat = model.flat().ok()?;
+    let mut out = vec![0.0; n * flat.output_width];
+    let mut session = model.session();
+    let (start, budget) = (Instant::now(), Duration::from_secs_f64(seconds));
+    let mut scored = 0u64;
+    while start.elapsed() < budget {
+        let _ = session.score_batch(
+            rows,
+            n,
+            flat.input_width,
+            &mut out,
+            flat.output_width,
+            |_, _| {},
+        );
+        scored += n as u64;
+    }
+    Some(scored as f64 / start.elapsed().as_secs_f64())
+}
+
+fn read_rows(model: &Model, input: &Path) -> Result<(Vec<Vec<InputValue>>, usize), String> {
+    let file = std::fs::File::open(input).map_err(|e| format!("{}: {e}", input.display()))?;
+    let (mut rows, mut rejected) = (Vec::new(), 0);
+    for line in io::BufReader::new(file).lines() {
+        let line = line.map_err(|e| format!("reading {}: {e}", input.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(&line) {
+            Ok(serde_json::Value::Object(m)) => match json::parse_inputs(model, &m) {
+                Ok(r) => rows.push(r),
+                Err(_) => rejected += 1,
+            },
+            _ => rejected += 1,
+        }
+    }
+    Ok((rows, rejected))
+}
+
+fn bench(
+    path: PathBuf,
+    input: PathBuf,
+    threads: Option<usize>,
+    seconds: f64,
+) -> Result<(), String> {
+    let t0 = Instant::now();
+    let model = Model::load(&path).map_err(|e| e.to_string())?;
+    let first_load = t0.elapsed();
+    let mut loads: Vec<Duration> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let _ = Model::load(&path);
+            t.elapsed()
+        })
+        .collect();
+    loads.sort();
+    println!("model: {}", path.display());
+    println!(
+        "load: {:.2} ms first, {:.2} ms median of 5",
+        ms(first_load),
+        ms(loads[2])
+    );
+    let warm = model.session();
+    println!("peak RSS after loading: {}", rss_text());
+
+    let (rows, rejected) = read_rows(&model, &input)?;
+    if rows.is_empty() {
+        return Err(format!(
+            "{}: no row fits the model's inputs",
+            input.display()
+        ));
+    }
+    let mut session = warm;
+    let (mut scored, mut skipped, mut failed) = (0, 0, 0);
+    for row in &rows {
+        match session.set_inputs(row).and_then(|()| session.score()) {
+            Ok(Outcome::Scored) => scored += 1,
+            Ok(Outcome::Skipped) => skipped += 1,
+            Err(_) => failed += 1,
+        }
+    }
+    println!(
+        "rows: {} ({scored} scored, {skipped} skipped, {failed} failed; {rejected} not read)",
+        rows.len()
+    );
+
+    // Single-row latency: one timer read per call (the timer's own cost is shown beside).
+    let calls = rows.len().max(50_000);
+    let mut ns: Vec<u64> = Vec::with_capacity(calls);
+    for row in rows.iter().cycle().take(calls) {
+        let t = Instant::now();
+        let _ = session.set_inputs(row).and_then(|()| session.score());
+        ns.push(t.elapsed().as_nanos() as u64);
+    }
+    ns.sort_unstable();
+    let timer = {
+        let t = Instant::now();
+        for _ in 0..1000 {
+            std::hint::black_box(Instant::now());
+        }
+        t.elapsed().as_nanos() as f64 / 1000.0
+    };
+    let pct = |p: f64| ns[((ns.len() - 1) as f64 * p) as usize] as f64 / 1000.0;
+    println!(
+        "single row (typed, set inputs + score): p50 {:.3} us, p99 {:.3} us ({calls} calls; timer read {:.0} ns)",
+        pct(0.50),
+        pct(0.99),
+        timer
+    );
+
+    let one = throughput(&model, &rows, seconds);
+    println!(
+        "batch, 1 thread: {:.0} rows/s ({:.3} us/row)",
+        one,
+        1e6 / one
+    );
+    let n = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let total: f64 = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|_| s.spawn(|| throughput(&model, &rows, seconds)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+    });
+    println!(
+        "batch, {n} threads: {:.0} rows/s ({:.0} rows/s per thread)",
+        total,
+        total / n as f64
+    );
+
+    let flat: Vec<Vec<f64>> = rows.iter().filter_map(|r| model.flat_row(r)).collect();
+    if !flat.is_empty() {
+        if let Some(r) = flat_throughput(&model, &flat.concat(), flat.len(), seconds) {
+            println!(
+                "flat batch, 1 thread: {:.0} rows/s ({:.3} us/row)",
+                r,
+                1e6 / r
+            );
+        }
+    }
+    println!(
+        "peak RSS (whole run, with {} parsed rows): {}",
+        rows.len(),
+        rss_text()
+    );
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Score { model, input, output, spark_semantics, vectors, declare } => score(model, input, output, spark_semantics, vectors, declare),
+        Command::Score { model, input, output, spark_semantics, vectors, declare } => {
+            score(model, input, output, spark_semantics, vectors, declare)
+        }
         Command::Inspect { model, supported } => inspect(model, supported),
         Command::Recommend { model, user, item, k } => recommend(model, user, item, k),
+        Command::Bench { model, input, threads, seconds } => bench(model, input, threads, seconds),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

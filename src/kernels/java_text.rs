@@ -76,11 +76,17 @@ pub fn java_lowercase(src: &str, rules: LowerRules, out: &mut String) {
                 }
             }
             'I' if rules == LowerRules::Turkic => {
-                out.push(if before_dot(&src[i + 1..]) { 'i' } else { 'ı' });
+                out.push(if before_dot(src.get(i + 1..).unwrap_or("")) {
+                    'i'
+                } else {
+                    'ı'
+                });
             }
-            '\u{307}' if rules == LowerRules::Turkic && after_capital_i(&src[..i]) => {}
+            '\u{307}'
+                if rules == LowerRules::Turkic && after_capital_i(src.get(..i).unwrap_or("")) => {}
             'I' | 'J' | '\u{12E}'
-                if rules == LowerRules::Lithuanian && more_above(&src[i + c.len_utf8()..]) =>
+                if rules == LowerRules::Lithuanian
+                    && more_above(src.get(i + c.len_utf8()..).unwrap_or("")) =>
             {
                 out.extend(c.to_lowercase());
                 out.push('\u{307}');
@@ -132,7 +138,12 @@ fn is_word_part(c: char) -> bool {
 /// precedes it within the word and none follows within the word. Word boundaries are
 /// approximated by `is_word_part` (UAX #29 without its full rule set).
 fn is_final_sigma(src: &str, i: usize) -> bool {
-    let before = src[..i].chars().rev().take_while(|&c| is_word_part(c));
+    let before = src
+        .get(..i)
+        .unwrap_or("")
+        .chars()
+        .rev()
+        .take_while(|&c| is_word_part(c));
     let mut cased_before = false;
     for c in before {
         if is_cased(c) {
@@ -143,7 +154,8 @@ fn is_final_sigma(src: &str, i: usize) -> bool {
     if !cased_before {
         return false;
     }
-    !src[i + 'Σ'.len_utf8()..]
+    !src.get(i + 'Σ'.len_utf8()..)
+        .unwrap_or("")
         .chars()
         .take_while(|&c| is_word_part(c))
         .any(is_cased)

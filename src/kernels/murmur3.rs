@@ -38,7 +38,8 @@ fn blocks(bytes: &[u8], seed: u32) -> (u32, &[u8]) {
     let mut h = seed;
     let mut chunks = bytes.chunks_exact(4);
     for c in &mut chunks {
-        let k = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        // chunks_exact(4) yields 4-byte slices, so the conversion always succeeds.
+        let k = u32::from_le_bytes(c.try_into().unwrap_or([0; 4]));
         h = mix_h1(h, mix_k1(k));
     }
     (h, chunks.remainder())

@@ -16,31 +16,29 @@ use std::fmt;
 
 /// Marks a categorical split in `FlatNode::feature`.
 const CATEGORICAL: u32 = 1 << 31;
+/// Marks a categorical split over more than `NARROW` categories.
+const WIDE: u32 = 1 << 30;
+/// The feature index bits of `FlatNode::feature`.
+const FEATURE: u32 = WIDE - 1;
+/// Categorical splits over at most this many categories keep their whole answer in one
+/// 64-bit word: bit c for category c < k, and bits k..=63 for every other value.
+const NARROW: u32 = 63;
 /// Trees walked side by side on the fast path.
-const LANES: usize = 8;
+const LANES: usize = 16;
 /// Largest feature prefix densified from a sparse input to take the fast path.
 const DENSIFY_LIMIT: usize = 1 << 13;
 
 /// One node. Leaves: `threshold` NaN, `feature` 0, `left` = own index - 1.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FlatNode {
-    /// Continuous split threshold; for categorical splits the bits hold the index of the
-    /// split in `Forest::categorical`.
+    /// Continuous split threshold; for categorical splits the bits locate the split's
+    /// bitset (see `Forest::push_categories`).
     pub threshold: f64,
-    /// Feature index, with `CATEGORICAL` set for categorical splits.
+    /// Feature index, with `CATEGORICAL` set for categorical splits and `WIDE` for those over
+    /// more than 63 categories.
     pub feature: u32,
     /// Index of the left child; the right child is `left + 1`.
     pub left: u32,
-}
-
-/// A categorical split: which of the categories 0..k-1 go left, and where the rest go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CategoricalSplit {
-    /// First word of the left-category bitset in `Forest::category_bits`.
-    pub word: u32,
-    pub num_categories: u32,
-    /// Direction of values that are not an integer in 0..k-1 (NaN included).
-    pub other_left: bool,
 }
 
 /// A tree as Spark stores it: nodes with ids, child ids, and splits.
@@ -197,7 +195,11 @@ pub struct Forest {
     pub depths: Vec<u32>,
     /// Per tree: number of its first leaf (leaf ranks within a tree are `leaf - first`).
     pub first_leaf: Vec<u32>,
-    pub categorical: Vec<CategoricalSplit>,
+    /// Whether any split is categorical (selects the traversal that handles both kinds).
+    pub has_categorical: bool,
+    /// Features used by categorical splits.
+    pub categorical_features: Vec<u32>,
+    /// Left-category bitsets of all categorical splits.
     pub category_bits: Vec<u64>,
     /// Largest feature index of any split; `None` when every tree is a single leaf.
     pub max_feature: Option<usize>,
@@ -213,6 +215,8 @@ impl Forest {
                 left: 0,
             }],
             leaf_of: vec![u32::MAX],
+            // Word 0 is read, and ignored, by continuous splits on the branch-free path.
+            category_bits: vec![0],
             ..Forest::default()
         }
     }
@@ -384,8 +388,9 @@ impl Forest {
                 } => {
                     let f = check_feature(node.id, *feature, num_features)?;
                     max_feature = Some(max_feature.map_or(f, |m| m.max(f)));
-                    let split = self.push_categories(
+                    let (split, wide) = self.push_categories(
                         node.id,
+                        f,
                         *num_categories,
                         left_categories,
                         max_categories,
@@ -396,7 +401,7 @@ impl Forest {
                     })?;
                     FlatNode {
                         threshold: f64::from_bits(split),
-                        feature: f as u32 | CATEGORICAL,
+                        feature: f as u32 | CATEGORICAL | if wide { WIDE } else { 0 },
                         left,
                     }
                 }
@@ -427,22 +432,31 @@ impl Forest {
         Ok(leaf_positions)
     }
 
+    /// Stores a categorical split's left set; returns the threshold bits and whether the
+    /// split is wide. Narrow splits (k <= 63): the bits are the index of one word whose bit c
+    /// says whether category c goes left and whose bits k..=63 say where every other value
+    /// goes. Wide splits: first word | k << 32 | (other values go left) << 63.
     fn push_categories(
         &mut self,
         node: i64,
+        feature: usize,
         k: i64,
         left: &[f64],
         max_categories: u64,
-    ) -> Result<u64, TreeError> {
+    ) -> Result<(u64, bool), TreeError> {
         let bad = |detail: String| TreeError::BadCategories { node, detail };
-        let k = u32::try_from(k).map_err(|_| bad(format!("numCategories {k}")))?;
+        let k = u32::try_from(k)
+            .ok()
+            .filter(|&k| k < 1 << 31)
+            .ok_or_else(|| bad(format!("numCategories {k}")))?;
         if u64::from(k) > max_categories {
             return Err(bad(format!(
                 "{k} categories, above the limit of {max_categories}"
             )));
         }
-        let words = (k as usize).div_ceil(64);
+        let words = (k as usize).div_ceil(64).max(1);
         let word = self.category_bits.len();
+        let word32 = u32::try_from(word).map_err(|_| bad("too many categorical splits".into()))?;
         self.category_bits.resize(word + words, 0);
         for &c in left {
             // Spark requires 0 <= c < k; it only ever writes whole numbers.
@@ -456,58 +470,94 @@ impl Forest {
                 *w |= 1u64 << (c % 64);
             }
         }
-        // Spark keeps the smaller side: with |L| > k/2 it tests "not in the complement".
-        let is_left = left.len() <= (k / 2) as usize;
-        let index = self.categorical.len() as u64;
-        self.categorical.push(CategoricalSplit {
-            word: word as u32,
-            num_categories: k,
-            other_left: !is_left,
-        });
-        Ok(index)
+        // Spark keeps the smaller side: with |L| > k/2 it tests "not in the complement", so
+        // values outside 0..k-1 go left.
+        let other_left = left.len() > (k / 2) as usize;
+        self.has_categorical = true;
+        if !self.categorical_features.contains(&(feature as u32)) {
+            self.categorical_features.push(feature as u32);
+        }
+        if k <= NARROW {
+            if other_left {
+                if let Some(w) = self.category_bits.get_mut(word) {
+                    *w |= u64::MAX << k;
+                }
+            }
+            return Ok((u64::from(word32), false));
+        }
+        Ok((
+            u64::from(word32) | (u64::from(k) << 32) | (u64::from(other_left) << 63),
+            true,
+        ))
     }
 
-    /// Whether a categorical split sends `v` left.
-    #[inline]
-    fn categorical_left(&self, node: &FlatNode, v: f64) -> bool {
-        let Some(split) = self.categorical.get(node.threshold.to_bits() as usize) else {
-            return false;
-        };
-        if v >= 0.0 && v < f64::from(split.num_categories) && v.fract() == 0.0 {
-            let c = v as usize;
-            let word = self
+    /// Whether a wide categorical split (bits packed by `push_categories`) sends `v` right.
+    /// `v as u32` saturates and maps NaN to 0, so `f64::from(c) == v` holds exactly for
+    /// whole numbers in u32 range, -0.0 included.
+    #[inline(never)]
+    fn wide_categorical_right(&self, packed: u64, v: f64) -> u32 {
+        let word = packed as u32 as usize;
+        let k = (packed >> 32) as u32 & 0x7fff_ffff;
+        let c = v as u32;
+        let left = if f64::from(c) == v && c < k {
+            let bits = self
                 .category_bits
-                .get(split.word as usize + c / 64)
+                .get(word + (c as usize >> 6))
                 .copied()
                 .unwrap_or(0);
-            (word >> (c % 64)) & 1 == 1
+            (bits >> (c & 63)) & 1 == 1
         } else {
-            split.other_left
-        }
+            packed >> 63 == 1
+        };
+        u32::from(!left)
+    }
+
+    /// Whether a narrow categorical split (threshold bits = its word) sends a value of
+    /// category code `code` (see `category_code`) right.
+    #[inline(always)]
+    fn narrow_categorical_right(&self, word: u64, code: u32) -> u32 {
+        let bits = self.category_bits.get(word as usize).copied().unwrap_or(0);
+        ((bits >> (code & 63)) as u32 & 1) ^ 1
     }
 
     /// One step from node `i` for a vector holding every split feature. `!(v <= t)` rather
     /// than `v > t`: NaN must go right, and a leaf's NaN threshold must send every value right.
+    ///
+    /// With categorical splits in the forest, `codes` holds each categorical feature's
+    /// category code for this row and both answers are computed and one selected with masks:
+    /// a data-dependent branch per node would stall all lanes. The code and word loads depend
+    /// only on the node, so they overlap the feature load. Wide splits (k > 63, rare: Spark's
+    /// `maxBins` defaults to 32) take a branch.
     #[inline(always)]
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
-    fn step<const CAT: bool>(&self, x: &[f64], i: u32) -> u32 {
+    fn step<const CAT: bool>(&self, x: &[f64], codes: &[u32], i: u32) -> u32 {
         let Some(n) = self.nodes.get(i as usize) else {
             return i;
         };
-        if CAT && n.feature & CATEGORICAL != 0 {
-            let v = x
-                .get((n.feature & !CATEGORICAL) as usize)
-                .copied()
-                .unwrap_or(f64::NAN);
-            return n.left + u32::from(!self.categorical_left(n, v));
+        let f = (n.feature & FEATURE) as usize;
+        let v = x.get(f).copied().unwrap_or(f64::NAN);
+        let right = u32::from(!(v <= n.threshold));
+        if !CAT {
+            return n.left + right;
         }
-        let v = x.get(n.feature as usize).copied().unwrap_or(f64::NAN);
-        n.left + u32::from(!(v <= n.threshold))
+        if n.feature & WIDE != 0 {
+            return n.left + self.wide_categorical_right(n.threshold.to_bits(), v);
+        }
+        let is_cat = n.feature >> 31;
+        let code = codes.get(f).copied().unwrap_or(NARROW);
+        let word = n.threshold.to_bits() & u64::from(is_cat).wrapping_neg();
+        let cat_right = self.narrow_categorical_right(word, code);
+        n.left + ((right & (is_cat ^ 1)) | (cat_right & is_cat))
     }
 
     /// Walks all trees for a dense vector holding every split feature, `LANES` at a time.
     #[inline]
-    fn walk_fast<const CAT: bool>(&self, x: &[f64], visit: &mut impl FnMut(usize, u32)) {
+    fn walk_fast<const CAT: bool>(
+        &self,
+        x: &[f64],
+        codes: &[u32],
+        visit: &mut impl FnMut(usize, u32),
+    ) {
         let trees = self.roots.len();
         // Lanes past the last tree park on the forest's last node, a leaf (the last node of a
         // breadth-first layout has no children); their results are never read.
@@ -529,7 +579,7 @@ impl Forest {
             }
             for _ in 0..depth {
                 for c in cur.iter_mut() {
-                    *c = self.step::<CAT>(x, *c);
+                    *c = self.step::<CAT>(x, codes, *c);
                 }
             }
             for (lane, tree) in (t..end).enumerate() {
@@ -552,32 +602,35 @@ impl Forest {
             if n.left < i {
                 break;
             }
-            let f = n.feature & !CATEGORICAL;
+            let f = n.feature & FEATURE;
             let v = x.get(f as usize).ok_or(f)?;
-            let left = if n.feature & CATEGORICAL != 0 {
-                self.categorical_left(n, v)
+            let right = if n.feature & WIDE != 0 {
+                self.wide_categorical_right(n.threshold.to_bits(), v)
+            } else if n.feature & CATEGORICAL != 0 {
+                self.narrow_categorical_right(n.threshold.to_bits(), category_code(v))
             } else {
-                v <= n.threshold
+                u32::from(!(v <= n.threshold))
             };
-            i = n.left + u32::from(!left);
+            i = n.left + right;
         }
         Ok(self.leaf_of.get(i as usize).copied().unwrap_or(0))
     }
 
-    /// Calls `visit(tree, leaf)` for every tree in order. `scratch` is reused to densify a
-    /// sparse vector's leading features. `Err(feature)` when a visited split reads a feature
-    /// beyond the vector's size, where Spark throws.
+    /// Calls `visit(tree, leaf)` for every tree in order. `dense` and `codes` are scratch
+    /// reused between rows: the leading features of a sparse vector, densified, and the
+    /// category codes of categorical features. `Err(feature)` when a visited split reads a
+    /// feature beyond the vector's size, where Spark throws.
     pub fn traverse(
         &self,
         x: Features<'_>,
-        scratch: &mut Vec<f64>,
+        dense: &mut Vec<f64>,
+        codes: &mut Vec<u32>,
         mut visit: impl FnMut(usize, u32),
     ) -> Result<(), u32> {
         let needed = self.max_feature.map_or(0, |m| m + 1);
-        let cat = !self.categorical.is_empty();
         match x {
             Features::Dense(v) if v.len() >= needed => {
-                self.fast(v, cat, &mut visit);
+                self.fast(v, codes, &mut visit);
                 return Ok(());
             }
             Features::Sparse {
@@ -585,15 +638,15 @@ impl Forest {
                 indices,
                 values,
             } if size >= needed && needed <= DENSIFY_LIMIT => {
-                scratch.clear();
-                scratch.resize(needed.max(1), 0.0);
+                dense.clear();
+                dense.resize(needed.max(1), 0.0);
                 for (&i, &v) in indices.iter().zip(values) {
-                    match scratch.get_mut(i as usize) {
+                    match dense.get_mut(i as usize) {
                         Some(s) => *s = v,
                         None => break,
                     }
                 }
-                self.fast(scratch, cat, &mut visit);
+                self.fast(dense, codes, &mut visit);
                 return Ok(());
             }
             _ => {}
@@ -605,12 +658,33 @@ impl Forest {
     }
 
     #[inline]
-    fn fast(&self, x: &[f64], cat: bool, visit: &mut impl FnMut(usize, u32)) {
-        if cat {
-            self.walk_fast::<true>(x, visit);
-        } else {
-            self.walk_fast::<false>(x, visit);
+    fn fast(&self, x: &[f64], codes: &mut Vec<u32>, visit: &mut impl FnMut(usize, u32)) {
+        if !self.has_categorical {
+            self.walk_fast::<false>(x, &[], visit);
+            return;
         }
+        // One category code per categorical feature for the row, read by every split on it.
+        codes.clear();
+        codes.resize(self.max_feature.map_or(0, |m| m + 1), NARROW);
+        for &f in &self.categorical_features {
+            if let (Some(c), Some(&v)) = (codes.get_mut(f as usize), x.get(f as usize)) {
+                *c = category_code(v);
+            }
+        }
+        self.walk_fast::<true>(x, codes, visit);
+    }
+}
+
+/// A value's category code for narrow splits: the category when `v` is a whole number
+/// below 63 (-0.0 is category 0), else 63, whose bit holds where other values go. `v as u32`
+/// saturates and maps NaN to 0, so `f64::from(c) == v` holds exactly for whole numbers.
+#[inline]
+fn category_code(v: f64) -> u32 {
+    let c = v as u32;
+    if f64::from(c) == v && c < NARROW {
+        c
+    } else {
+        NARROW
     }
 }
 
@@ -621,7 +695,7 @@ fn check_feature(node: i64, feature: i64, num_features: Option<usize>) -> Result
         num_features,
     };
     let f = usize::try_from(feature).map_err(|_| bad.clone())?;
-    if num_features.is_some_and(|n| f >= n) || f >= CATEGORICAL as usize {
+    if num_features.is_some_and(|n| f >= n) || f >= WIDE as usize {
         return Err(bad);
     }
     Ok(f)
@@ -662,8 +736,8 @@ mod tests {
 
     fn leaves(f: &Forest, x: Features<'_>) -> Result<Vec<u32>, u32> {
         let mut out = Vec::new();
-        let mut scratch = Vec::new();
-        f.traverse(x, &mut scratch, |_, l| out.push(l))?;
+        let (mut dense, mut codes) = (Vec::new(), Vec::new());
+        f.traverse(x, &mut dense, &mut codes, |_, l| out.push(l))?;
         Ok(out)
     }
 
@@ -711,40 +785,56 @@ mod tests {
         assert_eq!(leaves(&f, sparse).unwrap(), vec![1]);
     }
 
-    #[test]
-    fn categorical_splits_follow_spark_complement_rule() {
-        // k = 4, L = {1}: |L| <= 2, so only 1 goes left; 7, 1.5, NaN go right.
-        let small_l = vec![
+    fn categorical(k: i64, left_categories: Vec<f64>) -> Vec<InputNode> {
+        vec![
             InputNode {
                 id: 0,
                 left: 1,
                 right: 2,
                 split: InputSplit::Categorical {
                     feature: 0,
-                    num_categories: 4,
-                    left_categories: vec![1.0],
+                    num_categories: k,
+                    left_categories,
                 },
             },
             leaf(1),
             leaf(2),
-        ];
-        // k = 4, L = {0, 1, 3}: |L| > 2, so Spark tests "not in {2}": 7, 1.5, NaN go left.
-        let mut big_l = small_l.clone();
-        big_l[0].split = InputSplit::Categorical {
-            feature: 0,
-            num_categories: 4,
-            left_categories: vec![0.0, 1.0, 3.0],
-        };
-        let mut f = Forest::new();
-        f.push_tree(&small_l, Some(1), 64, 100, 100).unwrap();
-        f.push_tree(&big_l, Some(1), 64, 100, 100).unwrap();
-        let go = |v: f64| leaves(&f, Features::Dense(&[v])).unwrap();
-        assert_eq!(go(1.0), vec![0, 2]);
-        assert_eq!(go(-0.0), vec![1, 2]);
-        assert_eq!(go(2.0), vec![1, 3]);
-        assert_eq!(go(7.0), vec![1, 2]);
-        assert_eq!(go(1.5), vec![1, 2]);
-        assert_eq!(go(f64::NAN), vec![1, 2]);
+        ]
+    }
+
+    #[test]
+    fn categorical_splits_follow_spark_complement_rule() {
+        for k in [4, 100] {
+            let mut f = Forest::new();
+            // L = {1}: |L| <= k/2, so only 1 goes left; 70, 1.5, NaN go right.
+            f.push_tree(&categorical(k, vec![1.0]), Some(2), 64, 100, 1000)
+                .unwrap();
+            // L = all but {2}: Spark tests "not in {2}", so 70, 1.5, NaN go left.
+            let most: Vec<f64> = (0..k).filter(|&c| c != 2).map(|c| c as f64).collect();
+            f.push_tree(&categorical(k, most), Some(2), 64, 100, 1000)
+                .unwrap();
+            // A continuous tree alongside, so the mixed path runs.
+            f.push_tree(&small(), Some(2), 64, 100, 1000).unwrap();
+            let go = |v: f64| leaves(&f, Features::Dense(&[v, 0.0])).unwrap();
+            let checked = |v: f64| -> Vec<u32> {
+                (0..3)
+                    .map(|t| f.walk_checked(t, &Features::Dense(&[v, 0.0])).unwrap())
+                    .collect()
+            };
+            for (v, want) in [
+                (1.0, [0, 2, 4]),
+                (-0.0, [1, 2, 4]),
+                (2.0, [1, 3, 5]),
+                (70.0, [1, 2, 5]),
+                (1.5, [1, 2, 5]),
+                (f64::NAN, [1, 2, 5]),
+                (-1.0, [1, 2, 4]),
+                (1e300, [1, 2, 5]),
+            ] {
+                assert_eq!(go(v), want, "k={k} v={v}");
+                assert_eq!(checked(v), want, "k={k} v={v}");
+            }
+        }
     }
 
     #[test]

@@ -1,37 +1,35 @@
 //! `org.apache.spark.ml.clustering.KMeansModel` (spark-format.md 10.5). Reads the 1.6 layout
 //! (one row, `clusterCenters: array<vector>`) and the 2.0+ layout (rows `clusterIdx,
-//! clusterCenter`, any number of part files). `distanceMeasure` (2.4+): `euclidean` (default)
-//! or `cosine`. The prediction column is an `int`.
+//! clusterCenter`, any number of part files). The prediction column is an `int`.
 //!
-//! Euclidean distances are MLlib's `fastSquaredDistance` with precomputed norms. Spark 3.1+
-//! prunes with precomputed center-pair statistics (triangle inequality, early return when the
-//! point is within half the distance to the nearest other center); earlier versions scan all
-//! centers with the norm lower bound. Both are reproduced because their NaN/tie outcomes differ.
+//! Spark's reader rebuilds the model as `new MLlibKMeansModel(clusterCenters)`, whose distance
+//! measure is the default: a loaded model scores with Euclidean distance whatever its
+//! `distanceMeasure` param (2.4+) says, `cosine` included (Spark 3.5.9 and 4.3.0 fixtures).
+//!
+//! Distances are MLlib's `fastSquaredDistance` with precomputed norms, which requires both
+//! norms >= 0 (a NaN feature raises). Spark 3.1+ prunes with precomputed center-pair
+//! statistics when `k < 1000` and `k² · numFeatures < 10⁶` (triangle inequality, early return
+//! when the point is within half the distance from a center to its nearest other center);
+//! otherwise, and before 3.1, every center is scanned with the norm lower bound. Both are
+//! reproduced because their tie and NaN outcomes differ.
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::kernels::blas::Blas;
-use crate::kernels::vector::{dot_sparse_dense, fast_squared_distance, norm2, Point};
+use crate::kernels::vector::{fast_squared_distance, norm2, Point};
 use crate::plan::step::slot;
-use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, VecBuf};
+use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult};
 use crate::spark::{parquet, Datum, Metadata, SparkVector};
 use crate::stages::predictor;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Measure {
-    Euclidean,
-    Cosine,
-}
 
 #[derive(Debug, Clone)]
 pub struct KMeansStep {
     pub features: SlotIndex,
     pub prediction: SlotIndex,
-    pub measure: Measure,
     pub dim: usize,
     /// Row-major k × dim, dense.
     pub centers: Vec<f64>,
     pub norms: Vec<f64>,
-    /// Packed upper-triangular statistics (3.1+), `None` for the plain scan.
+    /// Packed upper-triangular statistics (3.1+, small models), `None` for the plain scan.
     pub statistics: Option<Vec<f64>>,
     /// Both-dense pairs use the exact distance directly (newer `fastSquaredDistance`).
     pub dense_shortcut: bool,
@@ -55,23 +53,31 @@ impl KMeansStep {
             .unwrap_or(&[])
     }
 
-    #[inline]
-    fn distance(&self, i: usize, p: Point<'_>) -> f64 {
-        let c = self.center(i);
-        let cn = self.norms.get(i).copied().unwrap_or(0.0);
-        match self.measure {
-            Measure::Euclidean => fast_squared_distance(c, cn, p, self.blas, self.dense_shortcut),
-            Measure::Cosine => {
-                let dot = match p.indices {
-                    None => self.blas.ddot(c, p.values),
-                    Some(idx) => dot_sparse_dense(idx, p.values, c),
-                };
-                1.0 - dot / cn / p.norm
-            }
-        }
+    fn norm(&self, i: usize) -> f64 {
+        self.norms.get(i).copied().unwrap_or(0.0)
     }
 
-    /// `findClosest(centers, statistics, point)` (3.1+).
+    /// `fastSquaredDistance(center_i, point)`.
+    #[inline]
+    fn distance(&self, i: usize, p: Point<'_>) -> f64 {
+        fast_squared_distance(
+            self.center(i),
+            self.norm(i),
+            p,
+            self.blas,
+            self.dense_shortcut,
+        )
+    }
+
+    /// Whether the norm lower bound `(‖c‖ - ‖p‖)² < best` lets center `i` be tried (false for
+    /// NaN, as Spark's `<`).
+    #[inline]
+    fn may_beat(&self, i: usize, p: &Point<'_>, best: f64) -> bool {
+        let norm_diff = self.norm(i) - p.norm;
+        norm_diff * norm_diff < best
+    }
+
+    /// `EuclideanDistanceMeasure.findClosest(centers, statistics, point)` (3.1+).
     fn closest_pruned(&self, stats: &[f64], p: Point<'_>) -> usize {
         let k = self.norms.len();
         let stat = |i: usize| stats.get(i).copied().unwrap_or(f64::NAN);
@@ -81,14 +87,7 @@ impl KMeansStep {
         }
         let mut best_index = 0;
         for i in 1..k {
-            if self.measure == Measure::Euclidean {
-                // Skips unless the norm lower bound is below the best (false for NaN too).
-                let norm_diff = self.norms.get(i).copied().unwrap_or(0.0) - p.norm;
-                if (norm_diff * norm_diff).partial_cmp(&best) != Some(std::cmp::Ordering::Less) {
-                    continue;
-                }
-            }
-            if stat(tri(k, i, best_index)) < best {
+            if self.may_beat(i, &p, best) && stat(tri(k, i, best_index)) < best {
                 let d = self.distance(i, p);
                 if d < stat(tri(k, i, i)) {
                     return i;
@@ -102,17 +101,13 @@ impl KMeansStep {
         best_index
     }
 
-    /// `findClosest(centers, point)` (≤ 3.0): every center, with the Euclidean norm bound.
+    /// `findClosest(centers, point)`: every center, with the norm lower bound.
     fn closest_scan(&self, p: Point<'_>) -> usize {
         let mut best = f64::INFINITY;
         let mut best_index = 0;
         for i in 0..self.norms.len() {
-            if self.measure == Measure::Euclidean {
-                // Skips unless the norm lower bound is below the best (false for NaN too).
-                let norm_diff = self.norms.get(i).copied().unwrap_or(0.0) - p.norm;
-                if (norm_diff * norm_diff).partial_cmp(&best) != Some(std::cmp::Ordering::Less) {
-                    continue;
-                }
+            if !self.may_beat(i, &p, best) {
+                continue;
             }
             let d = self.distance(i, p);
             if d < best {
@@ -129,7 +124,8 @@ impl KMeansStep {
         if s.null {
             return Err(Fault::new(ScoreErrorKind::NullValue, self.features));
         }
-        let x: &VecBuf = &s.vec;
+        let x = &s.vec;
+        // `fastSquaredDistance` requires equal sizes, then both norms >= 0 (NaN fails).
         if x.size != self.dim {
             return Err(Fault::new(ScoreErrorKind::BadVectorSize, self.features));
         }
@@ -138,9 +134,8 @@ impl KMeansStep {
             values: &x.values,
             norm: norm2(&x.values),
         };
-        // Cosine distance asserts non-zero norms (Spark throws an AssertionError).
-        if self.measure == Measure::Cosine && (p.norm <= 0.0 || p.norm.is_nan()) {
-            return Err(Fault::new(ScoreErrorKind::InvalidValue, self.features));
+        if p.norm.is_nan() {
+            return Err(Fault::new(ScoreErrorKind::NanValue, self.features));
         }
         let k = match &self.statistics {
             Some(stats) => self.closest_pruned(stats, p),
@@ -187,16 +182,13 @@ fn read_centers(c: &Compiler<'_>, meta: &Metadata) -> Result<Vec<SparkVector>, L
 }
 
 pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
-    let measure = match meta.str_or("distanceMeasure", "euclidean")?.as_str() {
-        "euclidean" => Measure::Euclidean,
-        "cosine" => Measure::Cosine,
-        other => {
-            return Err(meta.error(
-                LoadErrorKind::BadMetadata,
-                format!("unknown distanceMeasure `{other}`"),
-            ))
-        }
-    };
+    let measure = meta.str_or("distanceMeasure", "euclidean")?;
+    if measure != "euclidean" && measure != "cosine" {
+        return Err(meta.error(
+            LoadErrorKind::BadMetadata,
+            format!("unknown distanceMeasure `{measure}`"),
+        ));
+    }
     let centers = read_centers(c, meta)?;
     let Some(dim) = centers.first().map(|v| v.size) else {
         return Err(meta.error(
@@ -221,7 +213,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             ("numFeatures".into(), dim.to_string()),
             (
                 "distanceMeasure".into(),
-                format!("{measure:?}").to_lowercase(),
+                format!("{measure} (scored as euclidean)"),
             ),
         ],
     )?;
@@ -236,7 +228,6 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let mut step = KMeansStep {
         features: 0,
         prediction: 0,
-        measure,
         dim,
         centers: flat,
         norms,
@@ -244,7 +235,9 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         dense_shortcut: semantics.at_least(3, 0),
         blas: Blas::for_version(semantics),
     };
-    if semantics.at_least(3, 1) {
+    // `shouldComputeStatistics(k) && shouldComputeStatisticsLocally(k, numFeatures)`.
+    let small = k < 1000 && (k as u64) * (k as u64) * (dim as u64) < 1_000_000;
+    if semantics.at_least(3, 1) && small {
         step.statistics = Some(statistics(&step));
     }
     step.features = predictor::features_input(c, meta, Some(dim))?;
@@ -254,9 +247,9 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// `DistanceMeasure.computeStatistics(centers)`: half-distance bounds between center pairs
-/// (squared for Euclidean, angle-halved for cosine) and, on the diagonal, each center's
-/// smallest bound. A single center gets `[NaN]`.
+/// `EuclideanDistanceMeasure.computeStatistics(centers)`: for each center pair, a quarter of
+/// their squared distance (`distance` = sqrt of the fast squared distance, squared again);
+/// on the diagonal, each center's smallest such bound. A single center gets `[NaN]`.
 fn statistics(s: &KMeansStep) -> Vec<f64> {
     let k = s.norms.len();
     if k == 1 {
@@ -269,25 +262,19 @@ fn statistics(s: &KMeansStep) -> Vec<f64> {
             let cj = Point {
                 indices: None,
                 values: s.center(j),
-                norm: s.norms.get(j).copied().unwrap_or(0.0),
+                norm: s.norm(j),
             };
-            let d = s.distance(i, cj);
-            let stat = match s.measure {
-                // `distance` is the square root of the fast squared distance.
-                Measure::Euclidean => {
-                    let d = d.sqrt();
-                    0.25 * d * d
-                }
-                Measure::Cosine => 1.0 - (1.0 - d / 2.0).sqrt(),
-            };
+            let d = s.distance(i, cj).sqrt();
+            let stat = 0.25 * d * d;
             if let Some(p) = packed.get_mut(tri(k, i, j)) {
                 *p = stat;
             }
-            if stat < diag[i] {
-                diag[i] = stat;
-            }
-            if stat < diag[j] {
-                diag[j] = stat;
+            for m in [i, j] {
+                if let Some(dm) = diag.get_mut(m) {
+                    if stat < *dm {
+                        *dm = stat;
+                    }
+                }
             }
         }
     }
@@ -303,13 +290,11 @@ fn statistics(s: &KMeansStep) -> Vec<f64> {
 mod tests {
     use super::*;
 
-    fn step(centers: &[&[f64]], measure: Measure, pruned: bool) -> KMeansStep {
-        let dim = centers[0].len();
+    fn step(centers: &[&[f64]], pruned: bool) -> KMeansStep {
         let mut s = KMeansStep {
             features: 0,
             prediction: 1,
-            measure,
-            dim,
+            dim: centers[0].len(),
             centers: centers.iter().flat_map(|c| c.iter().copied()).collect(),
             norms: centers.iter().map(|c| norm2(c)).collect(),
             statistics: None,
@@ -335,25 +320,25 @@ mod tests {
     }
 
     #[test]
-    fn pruned_and_scan_agree_and_ties_pick_lowest() {
+    fn pruned_and_scan_agree_away_from_ties() {
         let centers: [&[f64]; 3] = [&[0.0, 0.0], &[10.0, 0.0], &[0.0, 10.0]];
         for pruned in [false, true] {
-            let s = step(&centers, Measure::Euclidean, pruned);
+            let s = step(&centers, pruned);
             assert_eq!(predict(&s, &[9.0, 1.0]), 1);
             assert_eq!(predict(&s, &[1.0, 8.0]), 2);
-            assert_eq!(predict(&s, &[5.0, 0.0]), 0);
-            assert_eq!(predict(&s, &[f64::NAN, 0.0]), 0);
+            assert_eq!(predict(&s, &[1.0, 1.0]), 0);
         }
     }
 
     #[test]
-    fn cosine_uses_direction_only() {
-        let centers: [&[f64]; 2] = [&[1.0, 0.0], &[0.0, 1.0]];
-        for pruned in [false, true] {
-            let s = step(&centers, Measure::Cosine, pruned);
-            assert_eq!(predict(&s, &[100.0, 1.0]), 0);
-            assert_eq!(predict(&s, &[0.1, 3.0]), 1);
-        }
+    fn equidistant_points_follow_each_search_order() {
+        // Unit centers and the zero vector: all distances are 1. The scan keeps the first;
+        // the pruned search moves on while a center's bound is below the best distance.
+        let centers: [&[f64]; 3] = [&[1.0, 0.0], &[0.0, 1.0], &[-1.0, 0.0]];
+        assert_eq!(predict(&step(&centers, false), &[0.0, 0.0]), 0);
+        let s = step(&centers, true);
+        // stat(0,1) = 0.5 < 1, d(1) = 1 is not below stat(1,1) = 0.5 nor below best: stays 0.
+        assert_eq!(predict(&s, &[0.0, 0.0]), 0);
     }
 
     #[test]

@@ -54,7 +54,10 @@ impl JavaRegex {
             pos = if end > start {
                 end
             } else {
-                end + s[end..].chars().next().map_or(1, char::len_utf8)
+                end + s
+                    .get(end..)
+                    .and_then(|r| r.chars().next())
+                    .map_or(1, char::len_utf8)
             };
         }
         Ok(())
@@ -66,23 +69,12 @@ impl JavaRegex {
     pub fn split<'a>(&self, s: &'a str, mut emit: impl FnMut(&'a str)) -> Result<(), RegexLimit> {
         let mut index = 0usize;
         let mut matched = false;
-        let mut pending_empty = 0usize;
-        let mut push = |piece: &'a str, emit: &mut dyn FnMut(&'a str)| {
-            if piece.is_empty() {
-                pending_empty += 1;
-            } else {
-                for _ in 0..pending_empty {
-                    emit("");
-                }
-                pending_empty = 0;
-                emit(piece);
-            }
-        };
+        let mut pieces = Pieces { pending_empty: 0 };
         self.for_each_match(s, |start, end| {
             if !matched && start == 0 && end == 0 {
                 return;
             }
-            push(s.get(index..start).unwrap_or(""), &mut emit);
+            pieces.push(s.get(index..start).unwrap_or(""), &mut emit);
             matched = true;
             index = end;
         })?;
@@ -90,7 +82,7 @@ impl JavaRegex {
             emit(s);
             return Ok(());
         }
-        push(s.get(index..).unwrap_or(""), &mut emit);
+        pieces.push(s.get(index..).unwrap_or(""), &mut emit);
         Ok(())
     }
 
@@ -101,6 +93,26 @@ impl JavaRegex {
         mut emit: impl FnMut(&'a str),
     ) -> Result<(), RegexLimit> {
         self.for_each_match(s, |start, end| emit(s.get(start..end).unwrap_or("")))
+    }
+}
+
+/// `Pattern.split`'s removal of trailing empty pieces: empty pieces are held back until a
+/// non-empty one follows, so the ones at the end are never emitted.
+struct Pieces {
+    pending_empty: usize,
+}
+
+impl Pieces {
+    fn push<'a>(&mut self, piece: &'a str, emit: &mut impl FnMut(&'a str)) {
+        if piece.is_empty() {
+            self.pending_empty += 1;
+        } else {
+            for _ in 0..self.pending_empty {
+                emit("");
+            }
+            self.pending_empty = 0;
+            emit(piece);
+        }
     }
 }
 
@@ -131,6 +143,8 @@ enum Atom {
 /// Java's `\b` word characters: `Character.isLetterOrDigit` or `_`, and non-spacing marks
 /// (Java 17; JDK 19+ switched to ASCII `\w`).
 const JAVA_WORD: &str = r"[\p{L}\p{Nd}\p{Mn}_]";
+/// Java's UNICODE_CHARACTER_CLASS `\w`, the same set as Rust's Unicode `\w`.
+const UNICODE_WORD_BODY: &str = r"\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}";
 const UNICODE_WORD: &str = r"[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]";
 const LINE_TERMINATORS: &str = r"\n\r\x{85}\x{2028}\x{2029}";
 
@@ -296,7 +310,10 @@ impl Translator {
             while t.peek().is_some_and(|c| c.is_ascii_digit()) {
                 t.pos += 1;
             }
-            t.p[start..t.pos].iter().collect::<String>()
+            t.p.get(start..t.pos)
+                .unwrap_or(&[])
+                .iter()
+                .collect::<String>()
         };
         let lo = digits(self);
         if lo.is_empty() {
@@ -509,10 +526,7 @@ impl Translator {
             'w' => class(if u { UNICODE_WORD } else { "[a-zA-Z_0-9]" }),
             'W' => {
                 if u {
-                    Ok(Atom::Class(format!(
-                        "[^{}]",
-                        &UNICODE_WORD[1..UNICODE_WORD.len() - 1]
-                    )))
+                    Ok(Atom::Class(format!("[^{UNICODE_WORD_BODY}]")))
                 } else {
                     class("[^a-zA-Z_0-9]")
                 }

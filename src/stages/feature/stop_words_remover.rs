@@ -248,7 +248,14 @@ impl StopWordsRemoverStep {
 }
 
 pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
-    // Spark: the single form when `inputCol` is set, else `inputCols`/`outputCols` (3.0+).
+    // Spark: the single form when `inputCol` is set, else `inputCols`/`outputCols` (3.0+);
+    // `checkSingleVsMultiColumnParams` makes every transform fail when both are set.
+    if meta.is_set("inputCol") && meta.is_set("inputCols") {
+        return Err(meta.error(
+            LoadErrorKind::BadMetadata,
+            "both `inputCol` and `inputCols` are set, which Spark refuses to transform",
+        ));
+    }
     let (inputs, outputs) = if meta.is_set("inputCol") || !meta.is_set("inputCols") {
         let input = meta.required_str("inputCol")?;
         (

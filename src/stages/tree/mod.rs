@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::kernels::tree::{Features, Forest, InputNode, InputSplit, TreeError};
-use crate::plan::step::{put_slot_vec, return_scratch, slot, take_scratch, take_slot_vec};
+use crate::plan::step::{put_slot_vec, slot, take_slot_vec};
 use crate::plan::{ColumnType, Compiler, Fault, Nominal, Slot, SlotIndex, VecBuf, Want};
 use crate::spark::{parquet, Datum, Metadata, Table};
 
@@ -76,7 +76,7 @@ impl TreeModel {
         scratch: SlotIndex,
         visit: impl FnMut(usize, u32),
     ) -> Result<(), Fault> {
-        let mut buf = take_scratch(slots, scratch);
+        let mut buf = take_slot_vec(slots, scratch);
         let result = {
             let s = slot(slots, features);
             if s.null {
@@ -93,11 +93,11 @@ impl TreeModel {
                     Features::Dense(&x.values)
                 };
                 self.forest
-                    .traverse(f, &mut buf, visit)
+                    .traverse(f, &mut buf.values, &mut buf.indices, visit)
                     .map_err(|_| Fault::new(ScoreErrorKind::BadVectorSize, features))
             }
         };
-        return_scratch(slots, scratch, buf);
+        put_slot_vec(slots, scratch, buf);
         result
     }
 }
