@@ -9,7 +9,8 @@
 //! Voting is `votes.maxBy(_._2)` over a Scala `mutable.HashMap[Int, Double]`: a tie goes to
 //! the label met first in the map's iteration order, which is Scala 2.12's `HashTable` order
 //! for Spark < 4 (buckets from the top, so labels 0, 1, 2 tie to 2) and Scala 2.13's for
-//! Spark 4 (ascending for small labels). Both orders are reproduced (`VoteOrder`).
+//! Spark 4 (ascending for small labels). Both orders are reproduced (`VoteOrder`); the
+//! writer's Spark version comes from the Parquet footers, as the metadata has none.
 
 use serde_json::Value;
 
@@ -206,6 +207,7 @@ fn node(row: &[Datum], cols: &[usize; 6]) -> Result<(i64, i64, f64, InputSplit, 
 
 pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
+    let meta = &super::with_writer_version(meta, &table);
     let cols = [
         table.column_index("nodeId")?,
         table.column_index("predict")?,
