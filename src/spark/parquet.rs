@@ -37,6 +37,9 @@ pub struct Table {
     pub file: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Datum>>,
+    /// The writer's `org.apache.spark.version` from the first footer that has one (Spark
+    /// writes it into every Parquet file; old mllib metadata records no Spark version).
+    pub spark_version: Option<String>,
 }
 
 /// A Spark ML vector as stored: dense values, or sparse (size, indices, values).
@@ -347,6 +350,7 @@ pub fn read_table(ctx: &ReadContext<'_>, dir: &Path) -> Result<Table, LoadError>
         file: ctx.display(dir),
         columns: Vec::new(),
         rows: Vec::new(),
+        spark_version: None,
     };
     for path in files {
         let shown = ctx.display(&path);
@@ -400,6 +404,13 @@ fn read_file(ctx: &ReadContext<'_>, path: &Path, table: &mut Table) -> Result<()
         declared_rows.saturating_add(table.rows.len() as u64),
         ctx.limits.max_rows,
     )?;
+    if table.spark_version.is_none() {
+        table.spark_version = meta
+            .file_metadata()
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|e| e.key == "org.apache.spark.version"))
+            .and_then(|e| e.value.clone());
+    }
     let columns: Vec<String> = meta
         .file_metadata()
         .schema_descr()

@@ -1,7 +1,9 @@
 //! `org.apache.spark.ml.classification.OneVsRestModel` (spark-format.md 9.9): `model_0 …
 //! model_{k-1}` binary classifiers; the score of class i is element [1] of model i's
 //! rawPrediction. rawPrediction (when its column is set) is those scores; prediction is the
-//! index of the first maximum. The sub-models' own columns are temporary, as in Spark.
+//! index of the first maximum: `Vector.argmax` before Spark 4, Spark 4's `array_argmax`
+//! (NaN scores skipped, -1.0 when no score beats -Inf; verified with 4.3.0 fixtures). The
+//! sub-models' own columns are temporary, as in Spark.
 
 use crate::error::{LoadError, LoadErrorKind};
 use crate::plan::step::slot;
@@ -15,11 +17,35 @@ pub struct OneVsRestStep {
     pub scores: Vec<SlotIndex>,
     pub raw: Option<SlotIndex>,
     pub prediction: Option<SlotIndex>,
+    /// Spark 4's `array_argmax` (NaN skipped, -1 when nothing beats -Inf) instead of
+    /// `Vector.argmax` (first maximum starting from element 0, which a NaN there keeps).
+    pub sql_argmax: bool,
+}
+
+/// `org.apache.spark.ml.functions.array_argmax` (Spark 4): an `aggregate` keeping the first
+/// value that is not NaN and is strictly above the best so far, starting from -Inf at index -1.
+fn array_argmax(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut best, mut max) = (-1.0, f64::NEG_INFINITY);
+    for (i, v) in values.enumerate() {
+        if !v.is_nan() && v > max {
+            max = v;
+            best = i as f64;
+        }
+    }
+    best
 }
 
 impl OneVsRestStep {
     #[inline]
     pub fn run(&self, slots: &mut [Slot]) -> StepResult {
+        if self.sql_argmax {
+            let best = array_argmax(self.scores.iter().map(|&s| slot(slots, s).vec.get(1)));
+            self.write_raw(slots);
+            if let Some(p) = self.prediction.and_then(|p| slots.get_mut(p)) {
+                p.set_num(best);
+            }
+            return Ok(Flow::Continue);
+        }
         let mut best = 0usize;
         let mut max = f64::NEG_INFINITY;
         for (i, &s) in self.scores.iter().enumerate() {
@@ -29,6 +55,14 @@ impl OneVsRestStep {
                 best = i;
             }
         }
+        self.write_raw(slots);
+        if let Some(p) = self.prediction.and_then(|p| slots.get_mut(p)) {
+            p.set_num(best as f64);
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn write_raw(&self, slots: &mut [Slot]) {
         if let Some(r) = self.raw.and_then(|r| slots.get_mut(r)) {
             r.null = false;
             r.vec.reset_dense(0);
@@ -42,10 +76,6 @@ impl OneVsRestStep {
                 }
             }
         }
-        if let Some(p) = self.prediction.and_then(|p| slots.get_mut(p)) {
-            p.set_num(best as f64);
-        }
-        Ok(Flow::Continue)
     }
 }
 
@@ -79,6 +109,21 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     if let Some(p) = prediction {
         c.set_nominal(p, Nominal { num_values: num_classes, labels: None });
     }
-    c.push(Step::OneVsRest(OneVsRestStep { scores, raw, prediction }));
+    let sql_argmax = c.semantics().at_least(4, 0);
+    c.push(Step::OneVsRest(OneVsRestStep { scores, raw, prediction, sql_argmax }));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spark4_argmax_skips_nan() {
+        let am = |v: &[f64]| array_argmax(v.iter().copied());
+        assert_eq!(am(&[f64::NAN, f64::NAN, f64::INFINITY]), 2.0);
+        assert_eq!(am(&[f64::NAN, f64::NAN]), -1.0);
+        assert_eq!(am(&[f64::NEG_INFINITY, f64::NEG_INFINITY]), -1.0);
+        assert_eq!(am(&[1.0, 3.0, 3.0, f64::NAN]), 1.0);
+    }
 }

@@ -1,9 +1,9 @@
 //! `org.apache.spark.ml.clustering.GaussianMixtureModel` (spark-format.md 10.7). Data: one
 //! row `weights, mus: array<Vector>, sigmas: array<Matrix>`. Each component's log density uses
 //! the eigendecomposition of its covariance with Spark's pseudo-inverse tolerance
-//! (`EPSILON · max(d) · k`). Posteriors: from 3.1 in log space (max-shifted exp, divided by
-//! the sum); before, `EPSILON + w·pdf` normalised. Outputs `probability` then `prediction`
-//! (an int: the first maximum).
+//! (`EPSILON · max(d) · k`). Posteriors: `EPSILON + w·pdf` normalised, in every version
+//! (verified against Spark 3.5.9 and 4.3.0: only training works in log space). Outputs
+//! `probability` then `prediction` (an int: the first maximum).
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::kernels::eigen::symmetric_eigen;
@@ -16,7 +16,6 @@ const EPSILON: f64 = 2.220446049250313e-16;
 
 #[derive(Debug, Clone)]
 pub struct Component {
-    pub log_weight: f64,
     pub weight: f64,
     pub mu: Vec<f64>,
     /// Rows of `rootSigmaInv`: eigenvectors scaled by `sqrt(1/d)`, kept eigenvalues only.
@@ -31,7 +30,6 @@ pub struct GaussianMixtureStep {
     pub probability: Option<SlotIndex>,
     pub prediction: Option<SlotIndex>,
     pub scratch: SlotIndex,
-    pub log_space: bool,
 }
 
 impl Component {
@@ -62,28 +60,16 @@ impl GaussianMixtureStep {
             }
             let p = &mut scratch.vec;
             p.reset_dense(self.components.len());
-            if self.log_space {
-                for (pi, c) in p.values.iter_mut().zip(&self.components) {
-                    *pi = c.logpdf(&x.vec) + c.log_weight;
-                }
-                let max = p.values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let mut sum = 0.0;
-                for pi in p.values.iter_mut() {
-                    *pi = (*pi - max).exp();
-                    sum += *pi;
-                }
-                for pi in p.values.iter_mut() {
-                    *pi /= sum;
-                }
-            } else {
-                let mut sum = 0.0;
-                for (pi, c) in p.values.iter_mut().zip(&self.components) {
-                    *pi = EPSILON + c.weight * c.logpdf(&x.vec).exp();
-                    sum += *pi;
-                }
-                for pi in p.values.iter_mut() {
-                    *pi /= sum;
-                }
+            // Spark's `computeProbabilities` (every version, 4.3 included): `EPSILON + w·pdf`,
+            // normalised. Points far from every component underflow to EPSILON each, hence a
+            // uniform posterior; a NaN feature gives NaN everywhere.
+            let mut sum = 0.0;
+            for (pi, c) in p.values.iter_mut().zip(&self.components) {
+                *pi = EPSILON + c.weight * c.logpdf(&x.vec).exp();
+                sum += *pi;
+            }
+            for pi in p.values.iter_mut() {
+                *pi /= sum;
             }
             Ok(Flow::Continue)
         })?;
@@ -128,10 +114,9 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         let log_det: f64 = kept.iter().map(|(v, _)| v.ln()).sum();
         let root_inv = kept.iter().map(|(v, u)| u.iter().map(|x| x * (1.0 / v).sqrt()).collect()).collect();
         let u = -0.5 * (dim as f64 * (2.0 * std::f64::consts::PI).ln() + log_det);
-        components.push(Component { log_weight: w.ln(), weight: *w, mu, root_inv, u });
+        components.push(Component { weight: *w, mu, root_inv, u });
     }
     c.begin_stage(meta, vec![("k".into(), components.len().to_string()), ("dimension".into(), dim.to_string())])?;
-    let log_space = c.semantics().at_least(3, 1);
     let features = predictor::features_input(c, meta, Some(dim))?;
     let probability = match meta.str_or("probabilityCol", "probability")? {
         n if n.is_empty() => None,
@@ -142,6 +127,39 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         n => Some(c.output(meta, &n, ColumnType::Int, None)?),
     };
     let scratch = c.hidden(ColumnType::Vector);
-    c.push(Step::GaussianMixture(GaussianMixtureStep { features, components, probability, prediction, scratch, log_space }));
+    c.push(Step::GaussianMixture(GaussianMixtureStep { features, components, probability, prediction, scratch }));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step() -> GaussianMixtureStep {
+        // Two unit-variance 1-d components at 0 and 10.
+        let comp =
+            |mu: f64| Component { weight: 0.5, mu: vec![mu], root_inv: vec![vec![1.0]], u: -0.5 * (2.0 * std::f64::consts::PI).ln() };
+        GaussianMixtureStep { features: 0, components: vec![comp(0.0), comp(10.0)], probability: None, prediction: Some(1), scratch: 2 }
+    }
+
+    fn run(x: f64) -> (Vec<f64>, f64) {
+        let s = step();
+        let mut slots = vec![Slot::default(), Slot::default(), Slot::default()];
+        slots[0].null = false;
+        slots[0].vec.set_dense(&[x]);
+        assert!(s.run(&mut slots).is_ok());
+        (slots[2].vec.values.clone(), slots[1].num)
+    }
+
+    #[test]
+    fn far_points_get_a_uniform_posterior() {
+        // Both densities underflow to 0: EPSILON each, so 1/2 each, prediction 0.
+        let (p, pred) = run(1e6);
+        assert_eq!(p, vec![0.5, 0.5]);
+        assert_eq!(pred, 0.0);
+        let (p, pred) = run(9.0);
+        assert!(p[1] > 0.99 && pred == 1.0);
+        let (p, pred) = run(f64::NAN);
+        assert!(p.iter().all(|v| v.is_nan()) && pred == 0.0);
+    }
 }

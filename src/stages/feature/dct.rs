@@ -1,7 +1,11 @@
 //! `org.apache.spark.ml.feature.DCT`, params only: `inverse` (false). Spark calls JTransforms'
 //! `DoubleDCT_1D.forward/inverse(values, scaled = true)`: the orthonormal DCT-II and its
 //! inverse (DCT-III). Computed directly (O(n²)); JTransforms' FFT-based order differs in the
-//! last bits, within the 1e-9 tolerance. Output dense.
+//! last bits, within the 1e-9 tolerance. Output dense; an empty vector raises, as in
+//! JTransforms. Known difference: with an infinite input, which outputs are ±Inf and which
+//! NaN follows JTransforms' butterflies (Spark 3.5.9 gives `[Inf, Inf, Inf, NaN]` for the
+//! DCT-II of `[Inf, 1, 2, 3]`, the direct sum `[Inf, Inf, Inf, Inf]`); reproducing that would
+//! mean porting JTransforms' split-radix and mixed-radix FFTs.
 
 use crate::error::{LoadError, ScoreErrorKind};
 use crate::plan::step::{produce, slot};
@@ -24,6 +28,10 @@ impl DctStep {
                 return Err(Fault::new(ScoreErrorKind::NullValue, self.input));
             }
             let n = x.vec.size;
+            if n == 0 {
+                // JTransforms: "n must be greater than 0".
+                return Err(Fault::new(ScoreErrorKind::BadVectorSize, self.input));
+            }
             out.null = false;
             out.vec.reset_dense(n);
             let nf = n as f64;

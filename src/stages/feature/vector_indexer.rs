@@ -26,15 +26,22 @@ pub struct VectorIndexerStep {
     pub handle_invalid: HandleInvalid,
 }
 
-/// Java's `Double.equals` identifies values by bits, with every NaN as one value and 0.0 ≠ -0.0.
+/// The category maps are Scala `Map[Double, Int]`s with boxed keys, compared with Scala's
+/// numeric `==` (and `##`): -0.0 finds 0.0 and NaN finds nothing (verified with Spark 3.5.9
+/// and 4.3.0 fixtures). Keys are bits with -0.0 folded into 0.0.
 fn key(v: f64) -> u64 {
-    if v.is_nan() { f64::NAN.to_bits() } else { v.to_bits() }
+    if v == 0.0 {
+        0
+    } else {
+        v.to_bits()
+    }
 }
 
 impl CategoryMap {
     #[inline]
     fn lookup(&self, v: f64, handle: HandleInvalid) -> Result<f64, Option<ScoreErrorKind>> {
-        match self.values.binary_search_by_key(&key(v), |e| e.0) {
+        let found = if v.is_nan() { Err(0) } else { self.values.binary_search_by_key(&key(v), |e| e.0) };
+        match found {
             Ok(k) => Ok(self.values.get(k).map(|e| e.1).unwrap_or(0.0)),
             Err(_) => match handle {
                 HandleInvalid::Keep => Ok(self.values.len() as f64),
@@ -120,4 +127,22 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let output = c.output(meta, &output_name, ColumnType::Vector, Some(num_features))?;
     c.push(Step::VectorIndexer(VectorIndexerStep { input, output, num_features, maps, handle_invalid }));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_uses_scala_numeric_equality() {
+        let mut values = vec![(key(0.0), 0.0), (key(1.0), 1.0), (key(f64::NAN), 2.0)];
+        values.sort_by_key(|e| e.0);
+        let m = CategoryMap { feature: 0, values };
+        assert_eq!(m.lookup(-0.0, HandleInvalid::Error), Ok(0.0));
+        assert_eq!(m.lookup(1.0, HandleInvalid::Error), Ok(1.0));
+        // NaN == NaN is false in Scala: never found, even when NaN is a key.
+        assert_eq!(m.lookup(f64::NAN, HandleInvalid::Keep), Ok(3.0));
+        assert_eq!(m.lookup(f64::NAN, HandleInvalid::Skip), Err(None));
+        assert_eq!(m.lookup(2.0, HandleInvalid::Error), Err(Some(ScoreErrorKind::UnseenCategory)));
+    }
 }

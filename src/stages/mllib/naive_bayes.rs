@@ -1,7 +1,8 @@
 //! mllib `classification.NaiveBayesModel` (format 1.0: multinomial only; 2.0 adds
 //! `modelType`). Data: `labels, pi, theta` (theta as nested arrays). `predict` returns the
 //! label of the first maximal `pi + theta·x` (bernoulli: with the negated-theta terms).
-//! Multinomial rejects negative features; bernoulli rejects values other than 0 and 1.
+//! Bernoulli rejects values other than 0 and 1; multinomial checks nothing (verified with
+//! Spark 3.5.9 and 4.3.0: negative and NaN features are scored).
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::plan::step::slot;
@@ -31,12 +32,14 @@ impl MllibNaiveBayesStep {
         if x.vec.size != self.num_features {
             return Err(Fault::new(ScoreErrorKind::BadVectorSize, self.input));
         }
-        let mut invalid = false;
-        x.vec.for_each_active(|_, v| {
-            invalid |= if self.bernoulli { v != 0.0 && v != 1.0 } else { v < 0.0 || v.is_nan() };
-        });
-        if invalid {
-            return Err(Fault::new(ScoreErrorKind::InvalidValue, self.input));
+        // Only bernoulli checks its input (`foreachNonZero`: value != 1.0 raises); multinomial
+        // `predict` takes negative and NaN features as they are (unlike ml's NaiveBayes).
+        if self.bernoulli {
+            let mut invalid = false;
+            x.vec.for_each_active(|_, v| invalid |= v != 0.0 && v != 1.0);
+            if invalid {
+                return Err(Fault::new(ScoreErrorKind::InvalidValue, self.input));
+            }
         }
         let mut best = 0usize;
         let mut max = f64::NEG_INFINITY;

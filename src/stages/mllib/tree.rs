@@ -3,8 +3,14 @@
 //! predict{predict, prob}, impurity, isLeaf, split{feature, threshold, featureType,
 //! categories}, leftNodeId, rightNodeId, infoGain`, node ids numbered as a binary heap from 1.
 //! `predict`: continuous splits go left iff `x <= threshold`; categorical ones iff the value
-//! is one of `categories`. Forests vote (classification, weighted, ties to the smallest
-//! label) or average; boosted trees sum weighted predictions (classification: `> 0` → 1).
+//! is one of `categories`. Forests vote (classification, weighted) or average; boosted trees
+//! sum weighted predictions (classification: `> 0` → 1).
+//!
+//! Voting is `votes.maxBy(_._2)` over a Scala `mutable.HashMap[Int, Double]`: a tie goes to
+//! the label met first in the map's iteration order, which is Scala 2.12's `HashTable` order
+//! for Spark < 4 (buckets from the top, so labels 0, 1, 2 tie to 2) and Scala 2.13's for
+//! Spark 4 (ascending for small labels). Both orders are reproduced (`VoteOrder`); the
+//! writer's Spark version comes from the Parquet footers, as the metadata has none.
 
 use serde_json::Value;
 
@@ -33,8 +39,68 @@ pub struct MllibTreeStep {
     pub model: TreeModel,
     pub combine: Combine,
     pub scratch: SlotIndex,
-    /// Vote tallies per tree (label, weight), reused per row.
+    /// Vote tallies per tree (label, weight) in first-seen order, reused per row.
     pub votes: SlotIndex,
+    pub vote_order: VoteOrder,
+}
+
+/// Which Scala `mutable.HashMap` iterates the votes (Spark's Scala version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteOrder {
+    Scala212,
+    Scala213,
+}
+
+/// `scala.util.hashing.byteswap32`.
+fn byteswap32(v: i32) -> i32 {
+    v.wrapping_mul(0x9e37_75cd_u32 as i32).swap_bytes().wrapping_mul(0x9e37_75cd_u32 as i32)
+}
+
+/// Scala 2.12 `HashTable.index` for an Int key: the top bits of `rotateRight(byteswap32(k),
+/// seed)`, where the seed stays `bitCount(16 - 1) = 4` from the initial table.
+fn bucket_212(label: i32, len: u32) -> u32 {
+    let ones = len - 1;
+    ((byteswap32(label) as u32).rotate_right(4) >> ones.leading_zeros()) & ones
+}
+
+/// Scala 2.12: the table (16 buckets) doubles after an insertion leaves more than 3/4 of it
+/// used, i.e. after the 13th, 25th, 49th… distinct label. Returns how many doublings
+/// happened before the entry of 1-based `rank` was inserted, and in all (`n` entries).
+fn epochs_212(rank: usize, n: usize) -> (u32, u32) {
+    let (mut epoch, mut total, mut at) = (0, 0, 13usize);
+    while at <= n {
+        if at < rank {
+            epoch += 1;
+        }
+        total += 1;
+        at = at.saturating_mul(2).saturating_sub(1);
+    }
+    (epoch, total)
+}
+
+/// True when entry a (label, 1-based first-seen rank) is iterated before entry b by a Scala
+/// 2.12 `mutable.HashMap` holding `n` entries. Buckets go from the last to the first; a bucket
+/// lists the newest insertion first, and every doubling reverses the older part of a bucket.
+fn before_212(a: (i32, usize), b: (i32, usize), n: usize) -> bool {
+    let (ea, total) = epochs_212(a.1, n);
+    let (eb, _) = epochs_212(b.1, n);
+    let len = 16u32 << total.min(26);
+    let (ba, bb) = (bucket_212(a.0, len), bucket_212(b.0, len));
+    if ba != bb {
+        return ba > bb;
+    }
+    let newer_first = if ea == eb { a.1 > b.1 } else { ea > eb };
+    newer_first != ((total - ea.max(eb)) % 2 == 1)
+}
+
+/// True when label a is iterated before label b by a Scala 2.13 `mutable.HashMap` whose table
+/// has `len` buckets: ascending bucket `hash & (len - 1)`, then ascending hash, where
+/// `hash = k ^ (k >>> 16)`.
+fn before_213(a: i32, b: i32, len: u32) -> bool {
+    let hash = |k: i32| k ^ ((k as u32) >> 16) as i32;
+    let (ha, hb) = (hash(a), hash(b));
+    let (ia, ib) = (ha as u32 & (len - 1), hb as u32 & (len - 1));
+    if ia != ib { ia < ib } else { ha < hb }
 }
 
 impl MllibTreeStep {
@@ -45,6 +111,9 @@ impl MllibTreeStep {
         let mut tally = slots.get_mut(self.votes).map(|s| std::mem::take(&mut s.vec)).unwrap_or_default();
         tally.indices.clear();
         tally.values.clear();
+        // Scala 2.13's table size: it doubles on any `update` (new key or not) that finds
+        // `size + 1 >= 3/4 · buckets`.
+        let mut len_213 = 16u32;
         let model = &self.model;
         let combine = self.combine;
         model.traverse(slots, self.input, self.scratch, |tree, leaf| {
@@ -53,7 +122,11 @@ impl MllibTreeStep {
             match combine {
                 Combine::Single => single = p,
                 Combine::Vote => {
+                    // `tree.predict(features).toInt`, stored as the label's bits.
                     let label = p as i32 as u32;
+                    if tally.indices.len() + 1 >= (len_213 as usize * 3 / 4) && len_213 < (1 << 30) {
+                        len_213 *= 2;
+                    }
                     match tally.indices.iter().position(|&l| l == label) {
                         Some(k) => {
                             if let Some(v) = tally.values.get_mut(k) {
@@ -72,14 +145,24 @@ impl MllibTreeStep {
         let prediction = match combine {
             Combine::Single => single,
             Combine::Vote => {
-                let mut best: Option<(u32, f64)> = None;
-                for (&l, &w) in tally.indices.iter().zip(&tally.values) {
+                // `maxBy`: the first entry in iteration order with the largest weight.
+                let n = tally.indices.len();
+                let mut best: Option<(i32, usize, f64)> = None;
+                for (k, (&l, &w)) in tally.indices.iter().zip(&tally.values).enumerate() {
+                    let (label, rank) = (l as i32, k + 1);
                     best = match best {
-                        Some((bl, bw)) if bw > w || (bw == w && bl < l) => Some((bl, bw)),
-                        _ => Some((l, w)),
+                        Some((bl, br, bw)) if bw > w => Some((bl, br, bw)),
+                        Some((bl, br, bw)) if bw == w => {
+                            let first = match self.vote_order {
+                                VoteOrder::Scala212 => before_212((label, rank), (bl, br), n),
+                                VoteOrder::Scala213 => before_213(label, bl, len_213),
+                            };
+                            if first { Some((label, rank, w)) } else { Some((bl, br, bw)) }
+                        }
+                        _ => Some((label, rank, w)),
                     };
                 }
-                best.map_or(f64::NAN, |(l, _)| f64::from(l as i32))
+                best.map_or(f64::NAN, |(l, _, _)| f64::from(l))
             }
             Combine::Average => sum / model.weights.iter().sum::<f64>(),
             Combine::Sum(true) => f64::from(u8::from(sum > 0.0)),
@@ -124,6 +207,7 @@ fn node(row: &[Datum], cols: &[usize; 6]) -> Result<(i64, i64, f64, InputSplit, 
 
 pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
+    let meta = &super::with_writer_version(meta, &table);
     let cols = [
         table.column_index("nodeId")?,
         table.column_index("predict")?,
@@ -183,6 +267,58 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let (input, output) = super::columns(c, meta, None)?;
     let scratch = c.hidden(crate::plan::ColumnType::Vector);
     let votes = c.hidden(crate::plan::ColumnType::Vector);
-    c.push(Step::MllibTree(MllibTreeStep { input, output, model, combine, scratch, votes }));
+    let vote_order = if c.semantics().at_least(4, 0) { VoteOrder::Scala213 } else { VoteOrder::Scala212 };
+    c.push(Step::MllibTree(MllibTreeStep { input, output, model, combine, scratch, votes, vote_order }));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The iteration order of labels inserted in the given order, by repeated minimum.
+    fn order(labels: &[i32], before: impl Fn((i32, usize), (i32, usize)) -> bool) -> Vec<i32> {
+        let mut left: Vec<(i32, usize)> = labels.iter().enumerate().map(|(k, &l)| (l, k + 1)).collect();
+        let mut out = Vec::new();
+        while !left.is_empty() {
+            let mut best = 0;
+            for k in 1..left.len() {
+                if before(left[k], left[best]) {
+                    best = k;
+                }
+            }
+            out.push(left.remove(best).0);
+        }
+        out
+    }
+
+    #[test]
+    fn scala_212_buckets() {
+        // Scala 2.12: byteswap32(0..3) → buckets 0, 6, 12, 2 of 16.
+        assert_eq!([0, 1, 2, 3].map(|k| bucket_212(k, 16)), [0, 6, 12, 2]);
+        assert_eq!(order(&[0, 1, 2], |a, b| before_212(a, b, 3)), vec![2, 1, 0]);
+        assert_eq!(order(&[2, 0, 1], |a, b| before_212(a, b, 3)), vec![2, 1, 0]);
+        // Labels 1 and 10 share bucket 6: the newer insertion is listed first.
+        assert_eq!(order(&[1, 10], |a, b| before_212(a, b, 2)), vec![10, 1]);
+        assert_eq!(order(&[10, 1], |a, b| before_212(a, b, 2)), vec![1, 10]);
+    }
+
+    #[test]
+    fn scala_212_doubling_reverses_older_entries() {
+        // 13 labels: the 13th insertion doubles the table to 32 buckets, reversing each
+        // bucket's list; 1 and 10 stay together (bucket 13 of 32).
+        let labels: Vec<i32> = (0..13).collect();
+        let o = order(&labels, |a, b| before_212(a, b, 13));
+        let p1 = o.iter().position(|&l| l == 1);
+        let p10 = o.iter().position(|&l| l == 10);
+        assert!(p1 < p10, "{o:?}");
+        assert_eq!(bucket_212(1, 32), bucket_212(10, 32));
+    }
+
+    #[test]
+    fn scala_213_is_ascending_for_small_labels() {
+        assert_eq!(order(&[2, 0, 1], |a, b| before_213(a.0, b.0, 16)), vec![0, 1, 2]);
+        // 17 & 15 = 1: bucket 1 comes before bucket 2.
+        assert_eq!(order(&[2, 17], |a, b| before_213(a.0, b.0, 16)), vec![17, 2]);
+    }
 }

@@ -29,10 +29,10 @@ impl IsotonicStep {
             Ok(i) => p.get(i).copied().unwrap_or(f64::NAN),
             Err(0) => first,
             Err(i) if i == b.len() => last,
-            Err(i) => {
-                let (x1, y1, x2, y2) = (b[i - 1], p[i - 1], b[i], p[i]);
-                y1 + (y2 - y1) * (x - x1) / (x2 - x1)
-            }
+            Err(i) => match (b.get(i - 1), p.get(i - 1), b.get(i), p.get(i)) {
+                (Some(&x1), Some(&y1), Some(&x2), Some(&y2)) => y1 + (y2 - y1) * (x - x1) / (x2 - x1),
+                _ => f64::NAN,
+            },
         }
     }
 
@@ -40,6 +40,14 @@ impl IsotonicStep {
     pub fn run(&self, slots: &mut [Slot]) -> StepResult {
         let s = slot(slots, self.features);
         if s.null {
+            // A double column goes through a UDF on a primitive Double: NULL in, NULL out. A
+            // vector UDF receives the null and raises.
+            if self.feature_index.is_none() {
+                if let Some(o) = self.prediction.and_then(|p| slots.get_mut(p)) {
+                    o.set_null();
+                }
+                return Ok(Flow::Continue);
+            }
             return Err(Fault::new(ScoreErrorKind::NullValue, self.features));
         }
         let x = match self.feature_index {
