@@ -81,7 +81,9 @@ impl Matrix {
         self.values.get(r * self.cols + c).copied().unwrap_or(0.0)
     }
     pub fn row(&self, r: usize) -> &[f64] {
-        self.values.get(r * self.cols..(r + 1) * self.cols).unwrap_or(&[])
+        self.values
+            .get(r * self.cols..(r + 1) * self.cols)
+            .unwrap_or(&[])
     }
 }
 
@@ -183,10 +185,16 @@ impl Datum {
         Ok(items.iter().collect())
     }
     pub fn f64_list(&self) -> Result<Vec<f64>, LoadError> {
-        self.primitive_items()?.into_iter().map(Datum::as_f64).collect()
+        self.primitive_items()?
+            .into_iter()
+            .map(Datum::as_f64)
+            .collect()
     }
     pub fn i64_list(&self) -> Result<Vec<i64>, LoadError> {
-        self.primitive_items()?.into_iter().map(Datum::as_i64).collect()
+        self.primitive_items()?
+            .into_iter()
+            .map(Datum::as_i64)
+            .collect()
     }
     pub fn str_list(&self) -> Result<Vec<String>, LoadError> {
         self.as_list()?
@@ -215,11 +223,16 @@ impl Datum {
         match kind {
             1 => {
                 limits::check("vector width", values.len() as u64, max_width)?;
-                Ok(SparkVector { size: values.len(), indices: None, values })
+                Ok(SparkVector {
+                    size: values.len(),
+                    indices: None,
+                    values,
+                })
             }
             0 => {
                 let size = self.field("size")?.as_i64()?;
-                let size = u64::try_from(size).map_err(|_| bad(format!("negative sparse vector size {size}")))?;
+                let size = u64::try_from(size)
+                    .map_err(|_| bad(format!("negative sparse vector size {size}")))?;
                 limits::check("vector width", size, max_width)?;
                 let raw = self.field("indices")?.i64_list()?;
                 if raw.len() != values.len() {
@@ -240,9 +253,15 @@ impl Datum {
                     previous = i;
                     indices.push(i as u32);
                 }
-                Ok(SparkVector { size: size as usize, indices: Some(indices), values })
+                Ok(SparkVector {
+                    size: size as usize,
+                    indices: Some(indices),
+                    values,
+                })
             }
-            other => Err(bad(format!("vector type {other} is neither 0 (sparse) nor 1 (dense)"))),
+            other => Err(bad(format!(
+                "vector type {other} is neither 0 (sparse) nor 1 (dense)"
+            ))),
         }
     }
 
@@ -269,7 +288,11 @@ impl Datum {
                 }
                 for r in 0..rows {
                     for c in 0..cols {
-                        let src = if transposed { r * cols + c } else { r + c * rows };
+                        let src = if transposed {
+                            r * cols + c
+                        } else {
+                            r + c * rows
+                        };
                         out[r * cols + c] = values[src];
                     }
                 }
@@ -278,7 +301,11 @@ impl Datum {
                 let ptrs = self.field("colPtrs")?.i64_list()?;
                 let idx = self.field("rowIndices")?.i64_list()?;
                 // CSC when not transposed; CSR of the matrix when transposed.
-                let (major, minor) = if transposed { (rows, cols) } else { (cols, rows) };
+                let (major, minor) = if transposed {
+                    (rows, cols)
+                } else {
+                    (cols, rows)
+                };
                 if ptrs.len() != major + 1 || idx.len() != values.len() {
                     return Err(bad("sparse matrix pointers do not match its shape"));
                 }
@@ -292,14 +319,22 @@ impl Datum {
                         if n < 0 || n as usize >= minor {
                             return Err(bad("sparse matrix index is out of range"));
                         }
-                        let (r, c) = if transposed { (m, n as usize) } else { (n as usize, m) };
+                        let (r, c) = if transposed {
+                            (m, n as usize)
+                        } else {
+                            (n as usize, m)
+                        };
                         out[r * cols + c] = values[k];
                     }
                 }
             }
             other => return Err(bad(format!("matrix type {other} is neither 0 nor 1"))),
         }
-        Ok(Matrix { rows, cols, values: out })
+        Ok(Matrix {
+            rows,
+            cols,
+            values: out,
+        })
     }
 }
 
@@ -367,7 +402,10 @@ pub fn read_table(ctx: &ReadContext<'_>, dir: &Path) -> Result<Table, LoadError>
 }
 
 fn parquet_error(e: parquet::errors::ParquetError) -> LoadError {
-    LoadError::new(LoadErrorKind::BadParquet, format!("not a readable Parquet file: {e}"))
+    LoadError::new(
+        LoadErrorKind::BadParquet,
+        format!("not a readable Parquet file: {e}"),
+    )
 }
 
 fn read_file(ctx: &ReadContext<'_>, path: &Path, table: &mut Table) -> Result<(), LoadError> {
