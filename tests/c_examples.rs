@@ -335,17 +335,19 @@ fn value_text(v: Value<'_>) -> String {
         Value::Float(f) => fmt_num(f64::from(f)),
         Value::Bool(b) => (if b { "1" } else { "0" }).into(),
         Value::Str(s) => format!("\"{s}\""),
-        Value::Vector(v) => {
+        // typed_row.c prints up to 64 values dense, wider vectors as their stored entries.
+        Value::Vector(v) if v.size <= 64 => {
             let mut dense = vec![0.0; v.size];
             v.for_each_active(|i, x| dense[i] = x);
-            format!(
-                "[{}]",
-                dense
-                    .iter()
-                    .map(|x| fmt_num(*x))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
+            let dense: Vec<String> = dense.iter().map(|x| fmt_num(*x)).collect();
+            format!("[{}]", dense.join(" "))
+        }
+        Value::Vector(v) => {
+            let mut s = format!("({})", v.size);
+            v.for_each_active(|i, x| {
+                let _ = write!(s, " {i}:{}", fmt_num(x));
+            });
+            s
         }
         Value::Tokens(t) => format!(
             "[{}]",

@@ -65,7 +65,7 @@ fn run_c(m: SharedModel, rows: &[&Vec<InputValue>]) -> Vec<String> {
         mlscore_status::Ok
     );
     let mut results = Vec::with_capacity(rows.len());
-    let mut buf = vec![0.0; 1 << 12];
+    let mut buf = vec![0.0; 16];
     let mut msg = vec![0 as c_char; 1024];
     for row in rows {
         // SAFETY: live handles; every pointer comes from a live Rust value with its length.
@@ -85,6 +85,9 @@ fn run_c(m: SharedModel, rows: &[&Vec<InputValue>]) -> Vec<String> {
                         mlscore_type::Vector => {
                             let mut n = 0;
                             let _ = mlscore_session_output_vector_size(s, k, &mut n);
+                            if buf.len() < n {
+                                buf.resize(n, 0.0);
+                            }
                             let _ = mlscore_session_output_vector(s, k, buf.as_mut_ptr(), n);
                             let _ = write!(text, "{:?};", &buf[..n]);
                         }
