@@ -91,6 +91,12 @@ fn run(builds: &Builds, mode: Mode, program: &str, args: &[&Path]) -> String {
             "--show-leak-kinds=definite,indirect,possible",
             "--errors-for-leak-kinds=definite,indirect,possible",
         ]);
+        c.arg(format!(
+            "--suppressions={}",
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/valgrind.supp")
+                .display()
+        ));
         c.arg(&exe);
         c
     } else {
