@@ -145,7 +145,8 @@ fn run(builds: &Builds, mode: Mode, program: &str, args: &[&Path]) -> String {
 
 /// Splits a line into tokens at spaces and brackets, keeping quoted text whole.
 fn tokens(line: &str) -> Vec<&str> {
-    line.split([' ', '[', ']'])
+    // `:` separates index and value of a wide vector's stored entry.
+    line.split([' ', '[', ']', ':'])
         .filter(|t| !t.is_empty())
         .collect()
 }
