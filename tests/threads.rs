@@ -166,7 +166,11 @@ fn run_c_batch(m: SharedModel, flat: &[f64], n: usize, in_w: usize, out_w: usize
 
 fn check_case(l: &Loaded) -> Result<(), String> {
     let base: Vec<&Vec<InputValue>> = l.rows.iter().flatten().collect();
-    if base.is_empty() {
+    // Results are compared as printed text: a model with a 2^18-wide output would need
+    // gigabytes for 8 × 2000 rows. Thread safety is the same code path for every model; the
+    // wide text pipelines are covered single-threaded by the other suites.
+    let wide = l.model.outputs().any(|c| c.width.is_some_and(|w| w > 4096));
+    if base.is_empty() || wide {
         return Ok(());
     }
     let rows: Vec<&Vec<InputValue>> = base
