@@ -135,9 +135,9 @@ fn run(builds: &Builds, mode: Mode, program: &str, args: &[&Path]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Splits a line into tokens at spaces and brackets, keeping quoted text whole.
+/// Splits a line into tokens at spaces, brackets and colons (sparse entries print `i:v`).
 fn tokens(line: &str) -> Vec<&str> {
-    line.split([' ', '[', ']'])
+    line.split([' ', '[', ']', ':'])
         .filter(|t| !t.is_empty())
         .collect()
 }
@@ -333,17 +333,19 @@ fn value_text(v: Value<'_>) -> String {
         Value::Float(f) => fmt_num(f64::from(f)),
         Value::Bool(b) => (if b { "1" } else { "0" }).into(),
         Value::Str(s) => format!("\"{s}\""),
-        Value::Vector(v) => {
+        // typed_row.c prints up to 64 values dense, wider vectors as their stored entries.
+        Value::Vector(v) if v.size <= 64 => {
             let mut dense = vec![0.0; v.size];
             v.for_each_active(|i, x| dense[i] = x);
-            format!(
-                "[{}]",
-                dense
-                    .iter()
-                    .map(|x| fmt_num(*x))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
+            let dense: Vec<String> = dense.iter().map(|x| fmt_num(*x)).collect();
+            format!("[{}]", dense.join(" "))
+        }
+        Value::Vector(v) => {
+            let mut s = format!("({})", v.size);
+            v.for_each_active(|i, x| {
+                let _ = write!(s, " {i}:{}", fmt_num(x));
+            });
+            s
         }
         Value::Tokens(t) => format!(
             "[{}]",
@@ -680,6 +682,8 @@ fn installed_library_links_through_pkg_config_and_statically() {
 fn comparison_is_exact_on_numbers_and_strict_on_text() {
     assert!(compare("0 OK 0.1 NaN inf\n", "0 OK 0.10000000000000001 -nan inf\n").is_ok());
     assert!(compare("  v [1 2]\n", "  v [1 2]\n").is_ok());
+    assert!(compare("  tf (9) 3:1.0 5:2.5\n", "  tf (9) 3:1 5:2.5\n").is_ok());
+    assert!(compare("  tf (9) 3:1.0\n", "  tf (9) 4:1.0\n").is_err());
     assert!(compare("0 OK 0.1\n", "0 OK 0.10000000000000002\n").is_err());
     assert!(compare("0 OK -0.0\n", "0 OK 0\n").is_err());
     assert!(compare("0 OK\n", "0 SKIPPED\n").is_err());
