@@ -41,6 +41,8 @@ pub struct Model {
 struct Compiled {
     plan: Plan,
     flat: Result<FlatLayout, ScoreError>,
+    /// Slot and type of each raw input, so setting an input is one lookup per call.
+    input_slots: Vec<(SlotIndex, ColumnType)>,
 }
 
 /// How a flat numeric row maps onto the model's raw inputs.
@@ -167,13 +169,27 @@ impl Model {
         crate::stages::lower(&mut compiler, &meta)?;
         let plan = compiler.finish(&meta);
         let flat = FlatLayout::of(&plan);
+        let input_slots = plan
+            .inputs
+            .iter()
+            .filter_map(|&slot| plan.columns.get(slot).map(|c| (slot, c.ty)))
+            .collect();
         Ok(Model {
-            inner: Arc::new(Compiled { plan, flat }),
+            inner: Arc::new(Compiled {
+                plan,
+                flat,
+                input_slots,
+            }),
         })
     }
 
     pub fn plan(&self) -> &Plan {
         &self.inner.plan
+    }
+
+    /// Slot and type of each raw input, in `Model::inputs` order.
+    pub(crate) fn input_slots(&self) -> &[(SlotIndex, ColumnType)] {
+        &self.inner.input_slots
     }
 
     /// The flat numeric view (see `FlatLayout`), or `NotFlat`.

@@ -83,11 +83,14 @@ impl Session {
         &self.model
     }
 
-    fn input_slot(&self, input: usize, want: fn(ColumnType) -> bool) -> Result<usize, ScoreError> {
-        let plan = self.model.plan();
+    #[inline]
+    fn input_slot(
+        &self,
+        input: usize,
+        want: impl Fn(ColumnType) -> bool,
+    ) -> Result<usize, ScoreError> {
         let out_of_range = ScoreError::argument(ScoreErrorKind::IndexOutOfRange);
-        let slot = *plan.inputs.get(input).ok_or(out_of_range)?;
-        let ty = plan.columns.get(slot).map(|c| c.ty).ok_or(out_of_range)?;
+        let &(slot, ty) = self.model.input_slots().get(input).ok_or(out_of_range)?;
         if want(ty) {
             Ok(slot)
         } else {

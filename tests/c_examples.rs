@@ -143,9 +143,8 @@ fn run(builds: &Builds, mode: Mode, program: &str, args: &[&Path]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Splits a line into tokens at spaces and brackets, keeping quoted text whole.
+/// Splits a line into tokens at spaces, brackets and colons (sparse entries print `i:v`).
 fn tokens(line: &str) -> Vec<&str> {
-    // `:` separates index and value of a wide vector's stored entry.
     line.split([' ', '[', ']', ':'])
         .filter(|t| !t.is_empty())
         .collect()
@@ -696,6 +695,8 @@ fn installed_library_links_through_pkg_config_and_statically() {
 fn comparison_is_exact_on_numbers_and_strict_on_text() {
     assert!(compare("0 OK 0.1 NaN inf\n", "0 OK 0.10000000000000001 -nan inf\n").is_ok());
     assert!(compare("  v [1 2]\n", "  v [1 2]\n").is_ok());
+    assert!(compare("  tf (9) 3:1.0 5:2.5\n", "  tf (9) 3:1 5:2.5\n").is_ok());
+    assert!(compare("  tf (9) 3:1.0\n", "  tf (9) 4:1.0\n").is_err());
     assert!(compare("0 OK 0.1\n", "0 OK 0.10000000000000002\n").is_err());
     assert!(compare("0 OK -0.0\n", "0 OK 0\n").is_err());
     assert!(compare("0 OK\n", "0 SKIPPED\n").is_err());

@@ -1,6 +1,7 @@
 //! `include/mlscore.h`: compiles as C99 and as C++ with warnings as errors (included twice,
 //! every function referenced), is what build.rs generates from the current sources, is the
-//! committed (staged) version, and states the versions of Cargo.toml and of the library.
+//! committed (staged) version, states the versions of Cargo.toml and of the library, and the
+//! C code in README.md compiles against it.
 
 use std::ffi::CStr;
 use std::fs;
@@ -181,4 +182,43 @@ fn header_declares_exactly_the_exported_symbols() {
     let mut declared = functions(&header());
     declared.sort();
     assert_eq!(exported, declared);
+}
+
+/// The C code in README.md compiles against the header with warnings as errors.
+#[test]
+fn readme_c_code_compiles() {
+    let readme = fs::read_to_string(repo().join("README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```c\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert!(!blocks.is_empty(), "README.md has no C example");
+    let dir = std::env::temp_dir().join(format!("mlscore-readme-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    for (i, code) in blocks.iter().enumerate() {
+        let file = dir.join(format!("readme{i}.c"));
+        fs::write(&file, code).unwrap();
+        let out = Command::new("gcc")
+            .args([
+                "-std=c99",
+                "-Wall",
+                "-Wextra",
+                "-Wpedantic",
+                "-Werror",
+                "-c",
+                "-o",
+            ])
+            .arg(dir.join(format!("readme{i}.o")))
+            .arg("-I")
+            .arg(repo().join("include"))
+            .arg(&file)
+            .output()
+            .unwrap_or_else(|e| panic!("`gcc` is required by this test: {e}"));
+        assert!(
+            out.status.success(),
+            "README C block {i} does not compile:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

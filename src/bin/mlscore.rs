@@ -290,28 +290,72 @@ fn rss_text() -> String {
 }
 
 /// Scores `rows` round-robin for about `seconds`; returns rows scored per second.
-fn throughput(model: &Model, rows: &[Vec<InputValue>], seconds: f64) -> f64 {
+/// CPU time this thread has used, in ns (Linux `/proc/thread-self/schedstat`). On a shared
+/// machine wall-clock throughput counts the time other processes held the core; CPU time
+/// per row does not.
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// Rows per second of wall time, and CPU ns per row when the platform tells.
+#[derive(Clone, Copy)]
+struct Rate {
+    rows_per_s: f64,
+    cpu_ns_per_row: Option<f64>,
+}
+
+impl Rate {
+    fn measure(seconds: f64, mut pass: impl FnMut() -> u64) -> Rate {
+        let (start, budget, cpu0) = (
+            Instant::now(),
+            Duration::from_secs_f64(seconds),
+            thread_cpu_ns(),
+        );
+        let mut rows = 0u64;
+        while start.elapsed() < budget {
+            rows += pass();
+        }
+        let wall = start.elapsed().as_secs_f64();
+        let cpu = cpu0
+            .zip(thread_cpu_ns())
+            .map(|(a, b)| b.saturating_sub(a) as f64 / rows.max(1) as f64);
+        Rate {
+            rows_per_s: rows as f64 / wall,
+            cpu_ns_per_row: cpu,
+        }
+    }
+
+    fn text(self) -> String {
+        let cpu = self.cpu_ns_per_row.map_or(String::new(), |ns| {
+            format!(", {:.3} us/row on CPU", ns / 1e3)
+        });
+        format!(
+            "{:.0} rows/s ({:.3} us/row wall{cpu})",
+            self.rows_per_s,
+            1e6 / self.rows_per_s
+        )
+    }
+}
+
+/// Scores `rows` round-robin (typed: set every input, score) for about `seconds`.
+fn throughput(model: &Model, rows: &[Vec<InputValue>], seconds: f64) -> Rate {
     let mut session = model.session();
-    let (start, budget) = (Instant::now(), Duration::from_secs_f64(seconds));
-    let mut scored = 0u64;
-    while start.elapsed() < budget {
+    Rate::measure(seconds, || {
         for row in rows {
             // A row that fails still costs a full scoring call; benchmark rows rarely fail.
             let _ = session.set_inputs(row).and_then(|()| session.score());
         }
-        scored += rows.len() as u64;
-    }
-    scored as f64 / start.elapsed().as_secs_f64()
+        rows.len() as u64
+    })
 }
 
-/// Flat batches over `rows` for about `seconds`; rows per second.
-fn flat_throughput(model: &Model, rows: &[f64], n: usize, seconds: f64) -> Option<f64> {
+/// Flat batches over `rows` for about `seconds`.
+fn flat_throughput(model: &Model, rows: &[f64], n: usize, seconds: f64) -> Option<Rate> {
     let flat = model.flat().ok()?;
     let mut out = vec![0.0; n * flat.output_width];
     let mut session = model.session();
-    let (start, budget) = (Instant::now(), Duration::from_secs_f64(seconds));
-    let mut scored = 0u64;
-    while start.elapsed() < budget {
+    Some(Rate::measure(seconds, || {
         let _ = session.score_batch(
             rows,
             n,
@@ -320,9 +364,8 @@ fn flat_throughput(model: &Model, rows: &[f64], n: usize, seconds: f64) -> Optio
             flat.output_width,
             |_, _| {},
         );
-        scored += n as u64;
-    }
-    Some(scored as f64 / start.elapsed().as_secs_f64())
+        n as u64
+    }))
 }
 
 fn read_rows(model: &Model, input: &Path) -> Result<(Vec<Vec<InputValue>>, usize), String> {
@@ -416,32 +459,33 @@ fn bench(
     );
 
     let one = throughput(&model, &rows, seconds);
-    println!(
-        "batch, 1 thread: {:.0} rows/s ({:.3} us/row)",
-        one,
-        1e6 / one
-    );
+    println!("batch, 1 thread: {}", one.text());
     let n = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let total: f64 = std::thread::scope(|s| {
+    let rates: Vec<Rate> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|_| s.spawn(|| throughput(&model, &rows, seconds)))
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
+    let total: f64 = rates.iter().map(|r| r.rows_per_s).sum();
+    let cpu: Option<f64> = rates
+        .iter()
+        .map(|r| r.cpu_ns_per_row)
+        .sum::<Option<f64>>()
+        .map(|c| c / n as f64);
     println!(
-        "batch, {n} threads: {:.0} rows/s ({:.0} rows/s per thread)",
-        total,
-        total / n as f64
+        "batch, {n} threads: {total:.0} rows/s ({:.0} rows/s per thread{})",
+        total / n as f64,
+        cpu.map_or(String::new(), |ns| format!(
+            ", {:.3} us/row on CPU",
+            ns / 1e3
+        ))
     );
 
     let flat: Vec<Vec<f64>> = rows.iter().filter_map(|r| model.flat_row(r)).collect();
     if !flat.is_empty() {
         if let Some(r) = flat_throughput(&model, &flat.concat(), flat.len(), seconds) {
-            println!(
-                "flat batch, 1 thread: {:.0} rows/s ({:.3} us/row)",
-                r,
-                1e6 / r
-            );
+            println!("flat batch, 1 thread: {}", r.text());
         }
     }
     println!(

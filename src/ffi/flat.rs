@@ -3,7 +3,7 @@
 //! `f32` variants convert at the edges; scoring runs in f64 as Spark does.
 
 use super::error::mlscore_status;
-use super::ptr::{guard_status, try_mut, try_slice, try_slice_mut};
+use super::ptr::{try_slice, try_slice_mut};
 use super::session::{mlscore_session, session_call, Fail};
 use crate::session::{FlatNum, Outcome};
 
@@ -71,10 +71,8 @@ pub unsafe extern "C" fn mlscore_session_score_flat(
     out: *mut f64,
     out_len: usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            score_flat(s, try_slice!(row, row_len), try_slice_mut!(out, out_len))
-        })
+    session_call!(session, |s| {
+        score_flat(s, try_slice!(row, row_len), try_slice_mut!(out, out_len))
     })
 }
 
@@ -90,10 +88,8 @@ pub unsafe extern "C" fn mlscore_session_score_flat_f32(
     out: *mut f32,
     out_len: usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            score_flat(s, try_slice!(row, row_len), try_slice_mut!(out, out_len))
-        })
+    session_call!(session, |s| {
+        score_flat(s, try_slice!(row, row_len), try_slice_mut!(out, out_len))
     })
 }
 
@@ -124,18 +120,16 @@ pub unsafe extern "C" fn mlscore_session_score_batch(
     row_status: *mut mlscore_status,
     row_status_len: usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            let b = Batch {
-                rows: try_slice!(rows, rows_len),
-                n_rows,
-                row_stride,
-                out: try_slice_mut!(out, out_len),
-                out_stride,
-                row_status: try_slice_mut!(row_status, row_status_len),
-            };
-            score_batch(s, b)
-        })
+    session_call!(session, |s| {
+        let b = Batch {
+            rows: try_slice!(rows, rows_len),
+            n_rows,
+            row_stride,
+            out: try_slice_mut!(out, out_len),
+            out_stride,
+            row_status: try_slice_mut!(row_status, row_status_len),
+        };
+        score_batch(s, b)
     })
 }
 
@@ -156,17 +150,15 @@ pub unsafe extern "C" fn mlscore_session_score_batch_f32(
     row_status: *mut mlscore_status,
     row_status_len: usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            let b = Batch {
-                rows: try_slice!(rows, rows_len),
-                n_rows,
-                row_stride,
-                out: try_slice_mut!(out, out_len),
-                out_stride,
-                row_status: try_slice_mut!(row_status, row_status_len),
-            };
-            score_batch(s, b)
-        })
+    session_call!(session, |s| {
+        let b = Batch {
+            rows: try_slice!(rows, rows_len),
+            n_rows,
+            row_stride,
+            out: try_slice_mut!(out, out_len),
+            out_stride,
+            row_status: try_slice_mut!(row_status, row_status_len),
+        };
+        score_batch(s, b)
     })
 }

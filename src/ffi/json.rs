@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 
 use super::error::mlscore_status;
-use super::ptr::{guard_status, try_mut, try_utf8};
+use super::ptr::try_utf8;
 use super::session::{copy_out, mlscore_session, session_call, Fail};
 use super::types::MLSCORE_JSON_SPARK_VECTORS;
 use crate::json::{self, VectorFormat};
@@ -42,50 +42,48 @@ pub unsafe extern "C" fn mlscore_session_score_json(
     out_capacity: usize,
     out_len: *mut usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
+    session_call!(session, |s| {
+        s.has_result = false;
+        if flags & !MLSCORE_JSON_SPARK_VECTORS != 0 {
+            return Err(mlscore_status::InvalidArgument.into());
+        }
+        let format = if flags & MLSCORE_JSON_SPARK_VECTORS != 0 {
+            VectorFormat::Spark
+        } else {
+            VectorFormat::Dense
+        };
+        let text = try_utf8!(json, json_len);
+        let row = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(m)) => m,
+            Ok(_) => {
+                return Err(fail_text(
+                    s,
+                    mlscore_status::BadJson,
+                    "input is not a JSON object",
+                ))
+            }
+            Err(e) => {
+                return Err(fail_text(
+                    s,
+                    mlscore_status::BadJson,
+                    &format!("input is not valid JSON: {e}"),
+                ))
+            }
+        };
+        if let Err(msg) = json::set_inputs(&mut s.session, &row) {
+            return Err(fail_text(s, mlscore_status::BadJson, &msg));
+        }
+        let outcome = s.session.score()?;
+        let rendered = json::output_row(&s.session, &row, Ok(outcome), format);
+        s.json_out.clear();
+        serde_json::to_writer(&mut s.json_out, &rendered).map_err(|_| mlscore_status::Panic)?;
+        let status = s.outcome(outcome);
+        // SAFETY: the header requires `out` to be writable for `out_capacity` bytes and
+        // `out_len` for one size_t.
+        unsafe { copy_out(&s.json_out, out, out_capacity, out_len) }?;
+        if outcome == Outcome::Skipped {
             s.has_result = false;
-            if flags & !MLSCORE_JSON_SPARK_VECTORS != 0 {
-                return Err(mlscore_status::InvalidArgument.into());
-            }
-            let format = if flags & MLSCORE_JSON_SPARK_VECTORS != 0 {
-                VectorFormat::Spark
-            } else {
-                VectorFormat::Dense
-            };
-            let text = try_utf8!(json, json_len);
-            let row = match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(serde_json::Value::Object(m)) => m,
-                Ok(_) => {
-                    return Err(fail_text(
-                        s,
-                        mlscore_status::BadJson,
-                        "input is not a JSON object",
-                    ))
-                }
-                Err(e) => {
-                    return Err(fail_text(
-                        s,
-                        mlscore_status::BadJson,
-                        &format!("input is not valid JSON: {e}"),
-                    ))
-                }
-            };
-            if let Err(msg) = json::set_inputs(&mut s.session, &row) {
-                return Err(fail_text(s, mlscore_status::BadJson, &msg));
-            }
-            let outcome = s.session.score()?;
-            let rendered = json::output_row(&s.session, &row, Ok(outcome), format);
-            s.json_out.clear();
-            serde_json::to_writer(&mut s.json_out, &rendered).map_err(|_| mlscore_status::Panic)?;
-            let status = s.outcome(outcome);
-            // SAFETY: the header requires `out` to be writable for `out_capacity` bytes and
-            // `out_len` for one size_t.
-            unsafe { copy_out(&s.json_out, out, out_capacity, out_len) }?;
-            if outcome == Outcome::Skipped {
-                s.has_result = false;
-            }
-            Ok(status)
-        })
+        }
+        Ok(status)
     })
 }

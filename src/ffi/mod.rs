@@ -1,9 +1,9 @@
 //! The C ABI, declared in `include/mlscore.h` (generated from this module by `build.rs` with
 //! cbindgen). The only home of `extern "C"`, raw pointers and `unsafe` in the crate.
 //!
-//! Every exported body runs inside `ptr::guard`, which turns an unwinding panic into
-//! `MLSCORE_STATUS_PANIC` (NULL, 0); session calls also go through `session::session_call`,
-//! which poisons the session. Pointers are read only through the macros of `ptr.rs`, whose
+//! Every exported body runs inside one panic guard, which turns an unwinding panic into
+//! `MLSCORE_STATUS_PANIC` (NULL, 0): `ptr::guard` for most, and for calls on a session
+//! `session::session_call!`, which also poisons the session. Pointers are read only through the macros of `ptr.rs`, whose
 //! `unsafe` blocks state the header's contract: handles are NULL or live handles of their
 //! type, buffers hold at least their stated length, and out-pointers are writable.
 //!

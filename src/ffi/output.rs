@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 
 use super::error::mlscore_status;
-use super::ptr::{guard_status, require, try_mut, try_slice_mut, try_write, FfiResult};
+use super::ptr::{require, try_slice_mut, try_write, FfiResult};
 use super::session::{mlscore_session, session_call, Fail};
 use crate::session::Value;
 
@@ -28,12 +28,10 @@ pub unsafe extern "C" fn mlscore_session_output_is_null(
     output: usize,
     is_null: *mut bool,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            let v = value(s, output)?;
-            try_write!(is_null, matches!(v, Value::Null));
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        let v = value(s, output)?;
+        try_write!(is_null, matches!(v, Value::Null));
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -48,21 +46,19 @@ pub unsafe extern "C" fn mlscore_session_output_double(
     output: usize,
     value: *mut f64,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            let x = match self::value(s, output)? {
-                Value::Null => f64::NAN,
-                Value::Double(x) => x,
-                Value::Int(i) => i as f64,
-                Value::Float(f) => f64::from(f),
-                Value::Bool(b) => f64::from(u8::from(b)),
-                Value::Str(_) | Value::Vector(_) | Value::Tokens(_) => {
-                    return Err(mlscore_status::WrongOutputType.into())
-                }
-            };
-            try_write!(value, x);
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        let x = match self::value(s, output)? {
+            Value::Null => f64::NAN,
+            Value::Double(x) => x,
+            Value::Int(i) => i as f64,
+            Value::Float(f) => f64::from(f),
+            Value::Bool(b) => f64::from(u8::from(b)),
+            Value::Str(_) | Value::Vector(_) | Value::Tokens(_) => {
+                return Err(mlscore_status::WrongOutputType.into())
+            }
+        };
+        try_write!(value, x);
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -80,19 +76,17 @@ pub unsafe extern "C" fn mlscore_session_output_string(
     value: *mut *const c_char,
     len: *mut usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            require(value)?;
-            require(len)?;
-            let (p, n) = match self::value(s, output)? {
-                Value::Null => (std::ptr::null(), 0),
-                Value::Str(t) => (t.as_ptr().cast::<c_char>(), t.len()),
-                _ => return Err(mlscore_status::WrongOutputType.into()),
-            };
-            try_write!(value, p);
-            try_write!(len, n);
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        require(value)?;
+        require(len)?;
+        let (p, n) = match self::value(s, output)? {
+            Value::Null => (std::ptr::null(), 0),
+            Value::Str(t) => (t.as_ptr().cast::<c_char>(), t.len()),
+            _ => return Err(mlscore_status::WrongOutputType.into()),
+        };
+        try_write!(value, p);
+        try_write!(len, n);
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -115,12 +109,10 @@ pub unsafe extern "C" fn mlscore_session_output_vector_size(
     output: usize,
     size: *mut usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            let n = vector(s, output)?.map_or(0, |v| v.size);
-            try_write!(size, n);
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        let n = vector(s, output)?.map_or(0, |v| v.size);
+        try_write!(size, n);
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -136,29 +128,27 @@ pub unsafe extern "C" fn mlscore_session_output_vector(
     values: *mut f64,
     len: usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            let v = vector(s, output)?;
-            if v.map_or(0, |v| v.size) != len {
-                return Err(mlscore_status::BadLength.into());
-            }
-            let out = try_slice_mut!(values, len);
-            if let Some(v) = v {
-                if v.sparse {
-                    out.fill(0.0);
-                    for (&i, &x) in v.indices.iter().zip(&v.values) {
-                        if let Some(d) = out.get_mut(i as usize) {
-                            *d = x;
-                        }
-                    }
-                } else {
-                    for (d, &x) in out.iter_mut().zip(&v.values) {
+    session_call!(session, |s| {
+        let v = vector(s, output)?;
+        if v.map_or(0, |v| v.size) != len {
+            return Err(mlscore_status::BadLength.into());
+        }
+        let out = try_slice_mut!(values, len);
+        if let Some(v) = v {
+            if v.sparse {
+                out.fill(0.0);
+                for (&i, &x) in v.indices.iter().zip(&v.values) {
+                    if let Some(d) = out.get_mut(i as usize) {
                         *d = x;
                     }
                 }
+            } else {
+                for (d, &x) in out.iter_mut().zip(&v.values) {
+                    *d = x;
+                }
             }
-            Ok(mlscore_status::Ok)
-        })
+        }
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -175,18 +165,16 @@ pub unsafe extern "C" fn mlscore_session_output_vector_nnz(
     count: *mut usize,
     is_sparse: *mut bool,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            require(count)?;
-            require(is_sparse)?;
-            let v = vector(s, output)?;
-            try_write!(
-                count,
-                v.map_or(0, |v| if v.sparse { v.indices.len() } else { v.size })
-            );
-            try_write!(is_sparse, v.is_some_and(|v| v.sparse));
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        require(count)?;
+        require(is_sparse)?;
+        let v = vector(s, output)?;
+        try_write!(
+            count,
+            v.map_or(0, |v| if v.sparse { v.indices.len() } else { v.size })
+        );
+        try_write!(is_sparse, v.is_some_and(|v| v.sparse));
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -204,28 +192,26 @@ pub unsafe extern "C" fn mlscore_session_output_vector_sparse(
     values: *mut f64,
     len: usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            let v = vector(s, output)?;
-            let stored = v.map_or(0, |v| if v.sparse { v.indices.len() } else { v.size });
-            if stored != len {
-                return Err(mlscore_status::BadLength.into());
+    session_call!(session, |s| {
+        let v = vector(s, output)?;
+        let stored = v.map_or(0, |v| if v.sparse { v.indices.len() } else { v.size });
+        if stored != len {
+            return Err(mlscore_status::BadLength.into());
+        }
+        let idx = try_slice_mut!(indices, len);
+        let val = try_slice_mut!(values, len);
+        let Some(v) = v else {
+            return Ok(mlscore_status::Ok);
+        };
+        let mut k = 0;
+        v.for_each_active(|i, x| {
+            if let (Some(di), Some(dv)) = (idx.get_mut(k), val.get_mut(k)) {
+                *di = i as u32;
+                *dv = x;
             }
-            let idx = try_slice_mut!(indices, len);
-            let val = try_slice_mut!(values, len);
-            let Some(v) = v else {
-                return Ok(mlscore_status::Ok);
-            };
-            let mut k = 0;
-            v.for_each_active(|i, x| {
-                if let (Some(di), Some(dv)) = (idx.get_mut(k), val.get_mut(k)) {
-                    *di = i as u32;
-                    *dv = x;
-                }
-                k += 1;
-            });
-            Ok(mlscore_status::Ok)
-        })
+            k += 1;
+        });
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -239,16 +225,14 @@ pub unsafe extern "C" fn mlscore_session_output_token_count(
     output: usize,
     count: *mut usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            let n = match value(s, output)? {
-                Value::Tokens(t) => t.len(),
-                Value::Null => 0,
-                _ => return Err(mlscore_status::WrongOutputType.into()),
-            };
-            try_write!(count, n);
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        let n = match value(s, output)? {
+            Value::Tokens(t) => t.len(),
+            Value::Null => 0,
+            _ => return Err(mlscore_status::WrongOutputType.into()),
+        };
+        try_write!(count, n);
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -266,20 +250,16 @@ pub unsafe extern "C" fn mlscore_session_output_token(
     value: *mut *const c_char,
     len: *mut usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            require(value)?;
-            require(len)?;
-            let t = match self::value(s, output)? {
-                Value::Tokens(t) if index < t.len() => t.get(index),
-                Value::Tokens(_) | Value::Null => {
-                    return Err(mlscore_status::IndexOutOfRange.into())
-                }
-                _ => return Err(mlscore_status::WrongOutputType.into()),
-            };
-            try_write!(value, t.as_ptr().cast::<c_char>());
-            try_write!(len, t.len());
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        require(value)?;
+        require(len)?;
+        let t = match self::value(s, output)? {
+            Value::Tokens(t) if index < t.len() => t.get(index),
+            Value::Tokens(_) | Value::Null => return Err(mlscore_status::IndexOutOfRange.into()),
+            _ => return Err(mlscore_status::WrongOutputType.into()),
+        };
+        try_write!(value, t.as_ptr().cast::<c_char>());
+        try_write!(len, t.len());
+        Ok(mlscore_status::Ok)
     })
 }

@@ -137,6 +137,12 @@ pub(crate) unsafe fn c_str<'a>(p: *const c_char) -> FfiResult<&'a str> {
 pub(crate) unsafe fn utf8<'a>(p: *const c_char, len: usize) -> FfiResult<&'a str> {
     // SAFETY: forwarded from this function's contract.
     let bytes = unsafe { slice(p.cast::<u8>(), len) }?;
+    // Category values are almost always ASCII; checking that is cheaper than full validation
+    // and this runs once per string input per row.
+    if bytes.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
     std::str::from_utf8(bytes).map_err(|_| mlscore_status::BadUtf8)
 }
 

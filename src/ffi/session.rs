@@ -148,18 +148,37 @@ impl mlscore_session {
     }
 }
 
-/// Runs a session call: the poison check, a panic guard that poisons the session, and the
-/// error record on failure. Exported functions pass it `try_mut!(session)` from inside `guard_status`.
-pub(crate) fn session_call(
-    s: &mut mlscore_session,
+/// Runs a session call: `session_call!(session, |s| body)`. The NULL check, the poison check,
+/// the one panic guard of the call (which poisons the session), and the error record on failure.
+/// Nothing before the guard can panic, so session functions need no outer `guard`.
+macro_rules! session_call {
+    ($session:expr, $body:expr) => {
+        $crate::ffi::session::run_session(
+            // SAFETY: the header requires a session argument to be NULL or a live session that
+            // no other thread uses during the call, so the reference is valid and exclusive.
+            unsafe { $crate::ffi::ptr::as_mut($session) },
+            $body,
+        )
+    };
+}
+
+pub(crate) use session_call;
+
+/// The body of `session_call!`.
+pub(crate) fn run_session(
+    session: FfiResult<&mut mlscore_session>,
     body: impl FnOnce(&mut mlscore_session) -> Result<mlscore_status, Fail>,
-) -> FfiResult<mlscore_status> {
+) -> mlscore_status {
+    let s = match session {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
     if s.poisoned {
-        return Err(mlscore_status::Poisoned);
+        return mlscore_status::Poisoned;
     }
     match catch_unwind(AssertUnwindSafe(|| body(s))) {
-        Ok(Ok(status)) => Ok(status),
-        Ok(Err(fail)) => Err(s.record(fail)),
+        Ok(Ok(status)) => status,
+        Ok(Err(fail)) => s.record(fail),
         Err(_) => {
             s.poisoned = true;
             s.has_result = false;
@@ -167,7 +186,7 @@ pub(crate) fn session_call(
                 code: mlscore_status::Panic,
                 ..NO_ERROR
             };
-            Err(mlscore_status::Panic)
+            mlscore_status::Panic
         }
     }
 }
@@ -233,12 +252,10 @@ pub unsafe extern "C" fn mlscore_session_set_double(
     input: usize,
     value: f64,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            s.has_result = false;
-            s.session.set_f64(input, value)?;
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        s.has_result = false;
+        s.session.set_f64(input, value)?;
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -250,12 +267,10 @@ pub unsafe extern "C" fn mlscore_session_set_null(
     session: *mut mlscore_session,
     input: usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            s.has_result = false;
-            s.session.set_null(input)?;
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        s.has_result = false;
+        s.session.set_null(input)?;
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -271,12 +286,10 @@ pub unsafe extern "C" fn mlscore_session_set_string(
     value: *const c_char,
     len: usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            s.has_result = false;
-            s.session.set_str(input, try_utf8!(value, len))?;
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        s.has_result = false;
+        s.session.set_str(input, try_utf8!(value, len))?;
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -292,12 +305,10 @@ pub unsafe extern "C" fn mlscore_session_set_dense(
     values: *const f64,
     len: usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            s.has_result = false;
-            s.session.set_dense(input, try_slice!(values, len))?;
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        s.has_result = false;
+        s.session.set_dense(input, try_slice!(values, len))?;
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -315,17 +326,15 @@ pub unsafe extern "C" fn mlscore_session_set_sparse(
     values: *const f64,
     nnz: usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            s.has_result = false;
-            s.session.set_sparse(
-                input,
-                size,
-                try_slice!(indices, nnz),
-                try_slice!(values, nnz),
-            )?;
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        s.has_result = false;
+        s.session.set_sparse(
+            input,
+            size,
+            try_slice!(indices, nnz),
+            try_slice!(values, nnz),
+        )?;
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -343,22 +352,20 @@ pub unsafe extern "C" fn mlscore_session_set_strings(
     lengths: *const usize,
     count: usize,
 ) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            s.has_result = false;
-            let strings = try_slice!(strings, count);
-            let lengths = try_slice!(lengths, count);
-            for (&p, &len) in strings.iter().zip(lengths) {
-                try_utf8!(p, len);
-            }
-            let mut tokens = strings.iter().zip(lengths).map(|(&p, &len)| {
-                // SAFETY: each (pointer, length) pair was checked above; the caller keeps them
-                // readable for the call.
-                unsafe { super::ptr::utf8(p, len) }.unwrap_or_default()
-            });
-            s.session.set_tokens(input, &mut tokens)?;
-            Ok(mlscore_status::Ok)
-        })
+    session_call!(session, |s| {
+        s.has_result = false;
+        let strings = try_slice!(strings, count);
+        let lengths = try_slice!(lengths, count);
+        for (&p, &len) in strings.iter().zip(lengths) {
+            try_utf8!(p, len);
+        }
+        let mut tokens = strings.iter().zip(lengths).map(|(&p, &len)| {
+            // SAFETY: each (pointer, length) pair was checked above; the caller keeps them
+            // readable for the call.
+            unsafe { super::ptr::utf8(p, len) }.unwrap_or_default()
+        });
+        s.session.set_tokens(input, &mut tokens)?;
+        Ok(mlscore_status::Ok)
     })
 }
 
@@ -371,12 +378,10 @@ pub unsafe extern "C" fn mlscore_session_set_strings(
 #[unsafe(no_mangle)]
 #[must_use]
 pub unsafe extern "C" fn mlscore_session_score(session: *mut mlscore_session) -> mlscore_status {
-    guard_status(|| {
-        session_call(try_mut!(session), |s| {
-            s.has_result = false;
-            let o = s.session.score()?;
-            Ok(s.outcome(o))
-        })
+    session_call!(session, |s| {
+        s.has_result = false;
+        let o = s.session.score()?;
+        Ok(s.outcome(o))
     })
 }
 
@@ -933,8 +938,7 @@ mod tests {
         let m = load("error");
         let s = open(m);
         let mut out = [0.0; 2];
-        let st =
-            guard_status(|| session_call(try_mut!(s), |_| panic!("forced panic for the test")));
+        let st = session_call!(s, |_| panic!("forced panic for the test"));
         assert_eq!(st, mlscore_status::Panic);
         // SAFETY: live session and model; buffers valid for their lengths.
         unsafe {

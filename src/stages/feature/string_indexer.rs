@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 
 use super::HandleInvalid;
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
-use crate::plan::step::{produce, slot};
+use crate::plan::step::slot;
 use crate::plan::{
     ColumnType, Compiler, Fault, Flow, Nominal, Slot, SlotIndex, Step, StepResult, Want,
 };
@@ -31,30 +31,29 @@ impl StringIndexerStep {
     #[inline]
     pub fn run(&self, slots: &mut [Slot]) -> StepResult {
         for col in &self.columns {
-            let flow = produce(slots, col.output, |slots, out| {
-                let src = slot(slots, col.input);
-                let found = if src.null {
-                    None
-                } else {
-                    col.index.get(src.text.as_str())
-                };
-                match (found, self.handle_invalid) {
-                    (Some(&i), _) => out.set_num(i),
-                    (None, HandleInvalid::Keep) => out.set_num(col.unknown),
-                    (None, HandleInvalid::Skip) => return Ok(Flow::Skip),
-                    (None, HandleInvalid::Error) => {
-                        let kind = if src.null {
-                            ScoreErrorKind::NullValue
-                        } else {
-                            ScoreErrorKind::UnseenCategory
-                        };
-                        return Err(Fault::new(kind, col.input));
-                    }
+            // The index is found first and written after, so the output is set in place:
+            // `produce` would move the whole output slot out and back just to write a number.
+            let src = slot(slots, col.input);
+            let found = if src.null {
+                None
+            } else {
+                col.index.get(src.text.as_str()).copied()
+            };
+            let index = match (found, self.handle_invalid) {
+                (Some(i), _) => i,
+                (None, HandleInvalid::Keep) => col.unknown,
+                (None, HandleInvalid::Skip) => return Ok(Flow::Skip),
+                (None, HandleInvalid::Error) => {
+                    let kind = if src.null {
+                        ScoreErrorKind::NullValue
+                    } else {
+                        ScoreErrorKind::UnseenCategory
+                    };
+                    return Err(Fault::new(kind, col.input));
                 }
-                Ok(Flow::Continue)
-            })?;
-            if flow == Flow::Skip {
-                return Ok(Flow::Skip);
+            };
+            if let Some(out) = slots.get_mut(col.output) {
+                out.set_num(index);
             }
         }
         Ok(Flow::Continue)
