@@ -43,14 +43,20 @@ pub fn fixture_root() -> PathBuf {
     repo().join("tests/spark/fixtures")
 }
 
+/// The Spark-made cases of tests/spark/gen_fixtures_more.py (committed), named `more/...`.
+pub fn fixture_more_root() -> PathBuf {
+    repo().join("tests/spark/fixtures-more")
+}
+
 /// Spark-made cases, sorted by name: every `<root>/<suite>/<case>` with a `model/` directory.
 pub fn fixture_cases() -> Vec<Case> {
     let mut cases = Vec::new();
-    let Ok(suites) = fs::read_dir(fixture_root()) else {
-        return cases;
-    };
-    for suite in suites.flatten() {
-        let suite_name = suite.file_name().to_string_lossy().to_string();
+    let suites = [(fixture_root(), ""), (fixture_more_root(), "more/")]
+        .into_iter()
+        .filter_map(|(root, prefix)| Some((fs::read_dir(root).ok()?, prefix)))
+        .flat_map(|(dir, prefix)| dir.flatten().map(move |suite| (suite, prefix)));
+    for (suite, prefix) in suites {
+        let suite_name = format!("{prefix}{}", suite.file_name().to_string_lossy());
         let Ok(entries) = fs::read_dir(suite.path()) else {
             continue;
         };
