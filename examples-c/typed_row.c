@@ -10,8 +10,9 @@
  *   <row> OK                      then one line per output: "  <name> <value>"
  *   <row> SKIPPED
  *   <row> ERROR <code> <message>
- * Values: null, numbers with %.17g, strings in double quotes, vectors "[v v ...]" (dense),
- * arrays of strings "[\"a\" \"b\"]". The predicted class label is printed when known.
+ * Values: null, numbers with %.17g, strings in double quotes, vectors of up to 64 values
+ * "[v v ...]" (dense) and wider ones "(size) i:v i:v ..." (the entries Spark stores), arrays
+ * of strings "[\"a\" \"b\"]". The predicted class label is printed when known.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -21,7 +22,7 @@
 
 #include "mlscore.h"
 
-enum { MAX_FIELDS = 1024, MAX_ITEMS = 65536 };
+enum { MAX_FIELDS = 1024, SMALL_VECTOR = 64 };
 
 /* Splits `line` in place at tabs. */
 static size_t split_tabs(char *line, char **fields) {
@@ -53,40 +54,56 @@ static size_t unescape(char *s, size_t len) {
     return w;
 }
 
+/* Number of comma-separated items in `cell` (at least 1 when not empty). */
+static size_t count_items(const char *cell) {
+    size_t n = *cell != '\0';
+    for (const char *p = cell; *p != '\0'; p++) {
+        n += *p == ',';
+    }
+    return n;
+}
+
 static mlscore_status set_vector(mlscore_session *session, size_t input, char *cell) {
-    static double values[MAX_ITEMS];
-    static uint32_t indices[MAX_ITEMS];
-    size_t n = 0;
+    size_t cap = count_items(cell) + 1, n = 0;
+    double *values = malloc(cap * sizeof(double));
+    uint32_t *indices = malloc(cap * sizeof(uint32_t));
+    mlscore_status st = MLSCORE_STATUS_INVALID_ARGUMENT;
     char *p = cell;
-    if (*p == '@') { /* sparse: @SIZE:I=V,I=V */
+    if (values != NULL && indices != NULL && *p == '@') { /* sparse: @SIZE:I=V,I=V */
         size_t size = strtoul(p + 1, &p, 10);
-        while (*p == ':' || *p == ',') {
-            if (p[1] == '\0' || n == MAX_ITEMS) {
-                break;
-            }
+        while ((*p == ':' || *p == ',') && p[1] != '\0' && n < cap) {
             indices[n] = (uint32_t)strtoul(p + 1, &p, 10);
             values[n++] = strtod(p + 1, &p);
         }
-        return mlscore_session_set_sparse(session, input, size, indices, values, n);
-    }
-    while (*p != '\0' && n < MAX_ITEMS) {
-        values[n++] = strtod(p, &p);
-        if (*p == ',') {
-            p++;
+        st = mlscore_session_set_sparse(session, input, size, indices, values, n);
+    } else if (values != NULL && indices != NULL) {
+        while (*p != '\0' && n < cap) {
+            values[n++] = strtod(p, &p);
+            if (*p == ',') {
+                p++;
+            }
         }
+        st = mlscore_session_set_dense(session, input, values, n);
     }
-    return mlscore_session_set_dense(session, input, values, n);
+    free(values);
+    free(indices);
+    return st;
 }
 
 static mlscore_status set_strings(mlscore_session *session, size_t input, char *cell) {
-    static const char *items[MAX_ITEMS];
-    static size_t lengths[MAX_ITEMS];
-    size_t n = 0, len = strlen(cell);
+    size_t len = strlen(cell);
     if (len == 0) {
         return mlscore_session_set_strings(session, input, NULL, NULL, 0);
     }
+    size_t cap = 1;
+    for (size_t i = 0; i < len; i++) {
+        cap += cell[i] == '|';
+    }
+    const char **items = malloc(cap * sizeof(char *));
+    size_t *lengths = malloc(cap * sizeof(size_t));
+    size_t n = 0;
     char *start = cell;
-    for (size_t i = 0; i <= len && n < MAX_ITEMS; i++) {
+    for (size_t i = 0; i <= len && items != NULL && lengths != NULL && n < cap; i++) {
         if (cell[i] == '\\' && i + 1 < len) {
             i++;
         } else if (cell[i] == '|' || cell[i] == '\0') {
@@ -95,7 +112,12 @@ static mlscore_status set_strings(mlscore_session *session, size_t input, char *
             start = cell + i + 1;
         }
     }
-    return mlscore_session_set_strings(session, input, items, lengths, n);
+    mlscore_status st = items != NULL && lengths != NULL
+                            ? mlscore_session_set_strings(session, input, items, lengths, n)
+                            : MLSCORE_STATUS_INVALID_ARGUMENT;
+    free(items);
+    free(lengths);
+    return st;
 }
 
 static mlscore_status set_cell(mlscore_session *session, const mlscore_model *model, size_t input, char *cell) {
@@ -120,7 +142,6 @@ static mlscore_status set_cell(mlscore_session *session, const mlscore_model *mo
 }
 
 static void print_output(mlscore_session *session, const mlscore_model *model, size_t k) {
-    static double values[MAX_ITEMS];
     mlscore_type type = MLSCORE_TYPE_DOUBLE;
     bool is_null = false;
     printf("  %s ", mlscore_model_output_name(model, k));
@@ -136,15 +157,33 @@ static void print_output(mlscore_session *session, const mlscore_model *model, s
             printf("\"%.*s\"\n", (int)len, text);
         }
     } else if (type == MLSCORE_TYPE_VECTOR) {
-        size_t size = 0;
-        if (mlscore_session_output_vector_size(session, k, &size) == MLSCORE_STATUS_OK && size <= MAX_ITEMS &&
+        /* Small vectors dense; wide ones (hashed text features) as the entries Spark stores. */
+        size_t size = 0, stored = 0;
+        bool sparse = false;
+        if (mlscore_session_output_vector_size(session, k, &size) != MLSCORE_STATUS_OK ||
+            mlscore_session_output_vector_nnz(session, k, &stored, &sparse) != MLSCORE_STATUS_OK) {
+            printf("?\n");
+            return;
+        }
+        double *values = malloc((size > stored ? size : stored) * sizeof(double) + 1);
+        uint32_t *indices = malloc(stored * sizeof(uint32_t) + 1);
+        if (size <= SMALL_VECTOR && values != NULL &&
             mlscore_session_output_vector(session, k, values, size) == MLSCORE_STATUS_OK) {
             printf("[");
             for (size_t i = 0; i < size; i++) {
                 printf(i ? " %.17g" : "%.17g", values[i]);
             }
-            printf("]\n");
+            printf("]");
+        } else if (values != NULL && indices != NULL &&
+                   mlscore_session_output_vector_sparse(session, k, indices, values, stored) == MLSCORE_STATUS_OK) {
+            printf("(%zu)", size);
+            for (size_t i = 0; i < stored; i++) {
+                printf(" %u:%.17g", (unsigned)indices[i], values[i]);
+            }
         }
+        printf("\n");
+        free(values);
+        free(indices);
     } else if (type == MLSCORE_TYPE_STRING_ARRAY) {
         size_t count = 0;
         if (mlscore_session_output_token_count(session, k, &count) == MLSCORE_STATUS_OK) {

@@ -80,8 +80,14 @@ fn truncated_parquet_files_fail_naming_the_file() {
             let e = load_err(&dir);
             assert_eq!(e.kind, LoadErrorKind::BadParquet, "{e}");
             let name = file.file_name().unwrap().to_string_lossy().to_string();
-            assert!(e.to_string().contains(&name), "error does not name {name}: {e}");
-            assert!(e.stage_uid.is_some() && e.class.is_some(), "error does not name the stage: {e}");
+            assert!(
+                e.to_string().contains(&name),
+                "error does not name {name}: {e}"
+            );
+            assert!(
+                e.stage_uid.is_some() && e.class.is_some(),
+                "error does not name the stage: {e}"
+            );
         }
         fs::write(&file, &bytes).unwrap();
     }
@@ -106,7 +112,11 @@ fn flipped_bytes_never_panic() {
             fs::write(&file, &damaged).unwrap();
             // Either a clean error or (if the damage hit unused bytes) a model: never a panic.
             let r = std::panic::catch_unwind(|| Model::load(&dir));
-            assert!(r.is_ok(), "loading with damaged {} panicked", file.display());
+            assert!(
+                r.is_ok(),
+                "loading with damaged {} panicked",
+                file.display()
+            );
         }
         fs::write(&file, &bytes).unwrap();
     }
@@ -131,10 +141,18 @@ fn absurd_footer_length_is_rejected() {
 fn bad_metadata_json_is_named() {
     let dir = scratch("json");
     let meta = dir.join("stages/1_oneHotEncoder_156489e08823/metadata/part-00000");
-    fs::write(&meta, b"{\"class\": \"org.apache.spark.ml.feature.OneHotEncoderModel\", \"paramMap\": [").unwrap();
+    fs::write(
+        &meta,
+        b"{\"class\": \"org.apache.spark.ml.feature.OneHotEncoderModel\", \"paramMap\": [",
+    )
+    .unwrap();
     let e = load_err(&dir);
     assert_eq!(e.kind, LoadErrorKind::BadMetadata, "{e}");
-    assert!(e.to_string().contains("stages/1_oneHotEncoder_156489e08823/metadata/part-00000"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("stages/1_oneHotEncoder_156489e08823/metadata/part-00000"),
+        "{e}"
+    );
     fs::write(&meta, b"[1, 2, 3]").unwrap();
     assert_eq!(load_err(&dir).kind, LoadErrorKind::BadMetadata);
     fs::write(&meta, b"").unwrap();
@@ -150,12 +168,33 @@ fn unknown_and_third_party_classes_are_named() {
     let dir = scratch("class");
     let meta = dir.join("stages/2_vecAssembler_0c294865005e/metadata/part-00000");
     let text = fs::read_to_string(&meta).unwrap();
-    fs::write(&meta, text.replace("org.apache.spark.ml.feature.VectorAssembler", "org.apache.spark.ml.feature.NoSuchThing")).unwrap();
+    fs::write(
+        &meta,
+        text.replace(
+            "org.apache.spark.ml.feature.VectorAssembler",
+            "org.apache.spark.ml.feature.NoSuchThing",
+        ),
+    )
+    .unwrap();
     let e = load_err(&dir);
     assert_eq!(e.kind, LoadErrorKind::UnsupportedStage, "{e}");
-    assert!(e.to_string().contains("org.apache.spark.ml.feature.NoSuchThing"), "{e}");
-    assert!(e.to_string().contains("StringIndexerModel"), "the message lists what is supported: {e}");
-    fs::write(&meta, text.replace("org.apache.spark.ml.feature.VectorAssembler", "ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel")).unwrap();
+    assert!(
+        e.to_string()
+            .contains("org.apache.spark.ml.feature.NoSuchThing"),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("StringIndexerModel"),
+        "the message lists what is supported: {e}"
+    );
+    fs::write(
+        &meta,
+        text.replace(
+            "org.apache.spark.ml.feature.VectorAssembler",
+            "ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel",
+        ),
+    )
+    .unwrap();
     let e = load_err(&dir);
     assert!(e.to_string().contains("XGBoost4J-Spark"), "{e}");
     let _ = fs::remove_dir_all(&dir);
@@ -167,11 +206,17 @@ fn missing_pieces_are_named() {
     fs::remove_dir_all(dir.join("stages/5_logreg_d7d789b5fcbe/data")).unwrap();
     let e = load_err(&dir);
     assert_eq!(e.kind, LoadErrorKind::MissingFile, "{e}");
-    assert!(e.to_string().contains("stages/5_logreg_d7d789b5fcbe/data"), "{e}");
+    assert!(
+        e.to_string().contains("stages/5_logreg_d7d789b5fcbe/data"),
+        "{e}"
+    );
     fs::remove_dir_all(dir.join("stages/5_logreg_d7d789b5fcbe")).unwrap();
     let e = load_err(&dir);
     assert!(e.to_string().contains("logreg_d7d789b5fcbe"), "{e}");
-    assert_eq!(load_err(&dir.join("no-such-dir")).kind, LoadErrorKind::MissingFile);
+    assert_eq!(
+        load_err(&dir.join("no-such-dir")).kind,
+        LoadErrorKind::MissingFile
+    );
     let _ = fs::remove_dir_all(&dir);
 }
 

@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use mlscore::Model;
 
 fn root(dir: &str, version: &str) -> PathBuf {
-    common::repo().join("tests/spark").join(dir).join(format!("spark-{version}"))
+    common::repo()
+        .join("tests/spark")
+        .join(dir)
+        .join(format!("spark-{version}"))
 }
 
 fn suite_at(root: &Path, version: &str) {
@@ -21,7 +24,12 @@ fn suite_at(root: &Path, version: &str) {
             eprintln!("    {p}");
         }
     }
-    assert!(failed.is_empty(), "{} of {} cases differ from Spark {version}", failed.len(), passed + failed.len());
+    assert!(
+        failed.is_empty(),
+        "{} of {} cases differ from Spark {version}",
+        failed.len(),
+        passed + failed.len()
+    );
 }
 
 fn suite(version: &str) {
@@ -63,21 +71,43 @@ fn recommendations(version: &str) {
         .filter(|p| p.join("recommendations.jsonl").is_file())
         .collect();
     cases.sort();
-    assert!(!cases.is_empty(), "no recommendations.jsonl under {}", root.display());
+    assert!(
+        !cases.is_empty(),
+        "no recommendations.jsonl under {}",
+        root.display()
+    );
     let mut problems = Vec::new();
     let mut max_rel = 0.0f64;
     for case in &cases {
-        let name = case.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let model = Model::load(case.join("model")).unwrap_or_else(|e| panic!("{name}: load failed: {e}"));
+        let name = case
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let model =
+            Model::load(case.join("model")).unwrap_or_else(|e| panic!("{name}: load failed: {e}"));
         for line in common::read_jsonl(&case.join("recommendations.jsonl")) {
             let for_user = line["for"].as_str() == Some("user");
-            let id = line["id"].as_i64().and_then(|i| i32::try_from(i).ok()).expect("id");
+            let id = line["id"]
+                .as_i64()
+                .and_then(|i| i32::try_from(i).ok())
+                .expect("id");
             let k = line["k"].as_u64().expect("k") as usize;
-            let ids: Vec<i64> = line["ids"].as_array().expect("ids").iter().map(|v| v.as_i64().expect("id")).collect();
-            let ratings: Vec<f64> =
-                line["ratings"].as_array().expect("ratings").iter().map(|v| mlscore::json::number(v).expect("rating")).collect();
+            let ids: Vec<i64> = line["ids"]
+                .as_array()
+                .expect("ids")
+                .iter()
+                .map(|v| v.as_i64().expect("id"))
+                .collect();
+            let ratings: Vec<f64> = line["ratings"]
+                .as_array()
+                .expect("ratings")
+                .iter()
+                .map(|v| mlscore::json::number(v).expect("rating"))
+                .collect();
             let mut out = vec![(0i32, 0f32); k];
-            let n = model.recommend(for_user, id, &mut out).unwrap_or_else(|| panic!("{name}: no ALS stage"));
+            let n = model
+                .recommend(for_user, id, &mut out)
+                .unwrap_or_else(|| panic!("{name}: no ALS stage"));
             let ours = &out[..n];
             let what = format!("{name}: {} {id}", if for_user { "user" } else { "item" });
             let our_ids: Vec<i64> = ours.iter().map(|&(i, _)| i64::from(i)).collect();
@@ -101,7 +131,11 @@ fn recommendations(version: &str) {
     for p in &problems {
         eprintln!("    {p}");
     }
-    assert!(problems.is_empty(), "{} recommendation(s) differ from Spark {version}", problems.len());
+    assert!(
+        problems.is_empty(),
+        "{} recommendation(s) differ from Spark {version}",
+        problems.len()
+    );
 }
 
 #[test]

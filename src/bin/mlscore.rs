@@ -98,7 +98,14 @@ fn options(semantics: Option<&str>) -> Result<LoadOptions, String> {
 
 fn parse_type(text: &str) -> Result<(ColumnType, Option<usize>), String> {
     let (name, width) = match text.split_once(['[', ':']) {
-        Some((n, w)) => (n, Some(w.trim_end_matches(']').parse::<usize>().map_err(|_| format!("bad width in `{text}`"))?)),
+        Some((n, w)) => (
+            n,
+            Some(
+                w.trim_end_matches(']')
+                    .parse::<usize>()
+                    .map_err(|_| format!("bad width in `{text}`"))?,
+            ),
+        ),
         None => (text, None),
     };
     let ty = match name {
@@ -114,27 +121,46 @@ fn parse_type(text: &str) -> Result<(ColumnType, Option<usize>), String> {
     Ok((ty, width))
 }
 
-fn score(model_dir: PathBuf, input: Option<PathBuf>, output: Option<PathBuf>, semantics: Option<String>, vectors: Vectors, declare: Vec<String>) -> Result<(), String> {
+fn score(
+    model_dir: PathBuf,
+    input: Option<PathBuf>,
+    output: Option<PathBuf>,
+    semantics: Option<String>,
+    vectors: Vectors,
+    declare: Vec<String>,
+) -> Result<(), String> {
     let mut opts = options(semantics.as_deref())?;
     for d in &declare {
-        let (name, ty) = d.split_once('=').ok_or_else(|| format!("--declare wants COLUMN=TYPE, got `{d}`"))?;
+        let (name, ty) = d
+            .split_once('=')
+            .ok_or_else(|| format!("--declare wants COLUMN=TYPE, got `{d}`"))?;
         let (ty, width) = parse_type(ty)?;
         opts.declare_input(name, ty, width);
     }
     let mut reader: Box<dyn BufRead> = match input {
-        Some(p) => Box::new(io::BufReader::new(std::fs::File::open(&p).map_err(|e| format!("{}: {e}", p.display()))?)),
+        Some(p) => Box::new(io::BufReader::new(
+            std::fs::File::open(&p).map_err(|e| format!("{}: {e}", p.display()))?,
+        )),
         None => Box::new(io::stdin().lock()),
     };
     // A raw input the model files cannot type (e.g. a VectorAssembler input) defaults to
     // double; if the first row gives it as an array, it is a vector.
     let mut first = String::new();
-    reader.read_line(&mut first).map_err(|e| format!("reading input: {e}"))?;
+    reader
+        .read_line(&mut first)
+        .map_err(|e| format!("reading input: {e}"))?;
     let mut model = Model::load_with(&model_dir, &opts).map_err(|e| e.to_string())?;
     if let Ok(serde_json::Value::Object(row)) = serde_json::from_str::<serde_json::Value>(&first) {
         let mut changed = false;
         for col in model.inputs() {
-            let given_vector = matches!(row.get(&col.name), Some(serde_json::Value::Array(_)) | Some(serde_json::Value::Object(_)));
-            if col.ty == ColumnType::Double && given_vector && !opts.declared_inputs.contains_key(&col.name) {
+            let given_vector = matches!(
+                row.get(&col.name),
+                Some(serde_json::Value::Array(_)) | Some(serde_json::Value::Object(_))
+            );
+            if col.ty == ColumnType::Double
+                && given_vector
+                && !opts.declared_inputs.contains_key(&col.name)
+            {
                 opts.declare_input(&col.name, ColumnType::Vector, None);
                 changed = true;
             }
@@ -231,13 +257,22 @@ fn recommend(model: PathBuf, user: Option<i32>, item: Option<i32>, k: usize) -> 
         (None, None) => return Err("give --user or --item".into()),
     };
     let mut out = vec![(0i32, 0f32); k];
-    let n = model.recommend(for_user, id, &mut out).ok_or("the model has no ALS stage")?;
-    let (key, other) = if for_user { ("user", "item") } else { ("item", "user") };
+    let n = model
+        .recommend(for_user, id, &mut out)
+        .ok_or("the model has no ALS stage")?;
+    let (key, other) = if for_user {
+        ("user", "item")
+    } else {
+        ("item", "user")
+    };
     let recs: Vec<serde_json::Value> = out[..n]
         .iter()
         .map(|(i, r)| serde_json::json!({ other: i, "rating": json::double(f64::from(*r)) }))
         .collect();
-    println!("{}", serde_json::json!({ key: id, "recommendations": recs }));
+    println!(
+        "{}",
+        serde_json::json!({ key: id, "recommendations": recs })
+    );
     Ok(())
 }
 
@@ -424,12 +459,27 @@ fn ms(d: Duration) -> f64 {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Score { model, input, output, spark_semantics, vectors, declare } => {
-            score(model, input, output, spark_semantics, vectors, declare)
-        }
+        Command::Score {
+            model,
+            input,
+            output,
+            spark_semantics,
+            vectors,
+            declare,
+        } => score(model, input, output, spark_semantics, vectors, declare),
         Command::Inspect { model, supported } => inspect(model, supported),
-        Command::Recommend { model, user, item, k } => recommend(model, user, item, k),
-        Command::Bench { model, input, threads, seconds } => bench(model, input, threads, seconds),
+        Command::Recommend {
+            model,
+            user,
+            item,
+            k,
+        } => recommend(model, user, item, k),
+        Command::Bench {
+            model,
+            input,
+            threads,
+            seconds,
+        } => bench(model, input, threads, seconds),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -108,7 +108,10 @@ mod tests {
         v.set_dense(&[0.0, 0.0, 5.0, 0.0]);
         compress(&mut v, &mut Vec::new(), CompressRule::Ratio);
         assert!(v.sparse);
-        assert_eq!((v.indices.as_slice(), v.values.as_slice()), (&[2u32][..], &[5.0][..]));
+        assert_eq!(
+            (v.indices.as_slice(), v.values.as_slice()),
+            (&[2u32][..], &[5.0][..])
+        );
         v.set_dense(&[1.0, 0.0, 2.0, 3.0]);
         compress(&mut v, &mut Vec::new(), CompressRule::Ratio);
         assert!(!v.sparse, "1.5*(3+1)=6 >= 4 keeps dense");

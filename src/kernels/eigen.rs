@@ -13,7 +13,11 @@ pub fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
     }
     let norm: f64 = m.iter().map(|x| x * x).sum::<f64>().sqrt();
     for _sweep in 0..100 {
-        let off: f64 = (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| m[i * n + j].powi(2)).sum::<f64>().sqrt();
+        let off: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| m[i * n + j].powi(2))
+            .sum::<f64>()
+            .sqrt();
         if off <= 1e-17 * norm.max(f64::MIN_POSITIVE) {
             break;
         }
@@ -48,7 +52,9 @@ pub fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
         }
     }
     let values = (0..n).map(|i| m[i * n + i]).collect();
-    let vectors = (0..n).map(|j| (0..n).map(|k| v[k * n + j]).collect()).collect();
+    let vectors = (0..n)
+        .map(|j| (0..n).map(|k| v[k * n + j]).collect())
+        .collect();
     (values, vectors)
 }
 

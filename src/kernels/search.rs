@@ -6,7 +6,13 @@
 pub fn java_binary_search(a: &[f64], key: f64) -> Result<usize, usize> {
     let (mut low, mut high) = (0isize, a.len() as isize - 1);
     // Canonical NaN bits, as doubleToLongBits gives.
-    let bits = |v: f64| if v.is_nan() { 0x7ff8_0000_0000_0000i64 } else { v.to_bits() as i64 };
+    let bits = |v: f64| {
+        if v.is_nan() {
+            0x7ff8_0000_0000_0000i64
+        } else {
+            v.to_bits() as i64
+        }
+    };
     while low <= high {
         let mid = ((low + high) as usize) >> 1;
         let mid_val = a.get(mid).copied().unwrap_or(f64::NAN);

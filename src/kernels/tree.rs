@@ -5,7 +5,11 @@
 //! conditional add with no branch. A leaf is a node whose threshold is NaN and whose `left` is
 //! its own index minus one, so stepping from a leaf stays on it (`x <= NaN` is false for every
 //! x). That lets the fast path walk each tree a fixed number of steps (its depth) and walk
-//! eight trees side by side, so their dependent loads overlap instead of queueing.
+//! `LANES` trees side by side, so their dependent loads overlap instead of queueing.
+//!
+//! Categorical splits are answered from a per-row category code of their feature and a
+//! 64-bit answer word, selected against the continuous answer with masks: a data-dependent
+//! branch per node would mispredict and stall every lane (see `Forest::step`).
 //!
 //! Spark's traversal rules: a continuous split goes left iff `x[f] <= threshold` (NaN right);
 //! a categorical split with left set L over k categories goes left iff x is in L when
@@ -24,18 +28,18 @@ const FEATURE: u32 = WIDE - 1;
 /// 64-bit word: bit c for category c < k, and bits k..=63 for every other value.
 const NARROW: u32 = 63;
 /// Trees walked side by side on the fast path.
-const LANES: usize = 16;
+const LANES: usize = 12;
 /// Largest feature prefix densified from a sparse input to take the fast path.
 const DENSIFY_LIMIT: usize = 1 << 13;
 
 /// One node. Leaves: `threshold` NaN, `feature` 0, `left` = own index - 1.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FlatNode {
-    /// Continuous split threshold; for categorical splits the bits locate the split's
-    /// bitset (see `Forest::push_categories`).
+    /// Continuous split threshold; for categorical splits the bits encode the split (see
+    /// `Forest::push_categories`).
     pub threshold: f64,
-    /// Feature index, with `CATEGORICAL` set for categorical splits and `WIDE` for those over
-    /// more than 63 categories.
+    /// Feature index; for categorical splits (`CATEGORICAL` set, and `WIDE` over more than 63
+    /// categories) the slot of the feature in `Forest::categorical_features`.
     pub feature: u32,
     /// Index of the left child; the right child is `left + 1`.
     pub left: u32,
@@ -197,9 +201,10 @@ pub struct Forest {
     pub first_leaf: Vec<u32>,
     /// Whether any split is categorical (selects the traversal that handles both kinds).
     pub has_categorical: bool,
-    /// Features used by categorical splits.
+    /// Features used by categorical splits; a categorical node's `feature` field holds its
+    /// position here (its slot in the per-row category codes).
     pub categorical_features: Vec<u32>,
-    /// Left-category bitsets of all categorical splits.
+    /// Left-category bitsets of wide categorical splits.
     pub category_bits: Vec<u64>,
     /// Largest feature index of any split; `None` when every tree is a single leaf.
     pub max_feature: Option<usize>,
@@ -215,8 +220,6 @@ impl Forest {
                 left: 0,
             }],
             leaf_of: vec![u32::MAX],
-            // Word 0 is read, and ignored, by continuous splits on the branch-free path.
-            category_bits: vec![0],
             ..Forest::default()
         }
     }
@@ -227,7 +230,8 @@ impl Forest {
 
     /// Validates one tree in Spark's node form and appends it. Returns, in leaf-number order,
     /// the position in `nodes` of each of its leaves. `num_features` bounds split features
-    /// (`None` when the model does not record it); `max_categories` bounds categorical splits.
+    /// (`None` when the model does not record it); `max_categories` bounds the categories of
+    /// one split (and so the bitset memory of all splits, see `push_categories`).
     pub fn push_tree(
         &mut self,
         nodes: &[InputNode],
@@ -388,7 +392,7 @@ impl Forest {
                 } => {
                     let f = check_feature(node.id, *feature, num_features)?;
                     max_feature = Some(max_feature.map_or(f, |m| m.max(f)));
-                    let (split, wide) = self.push_categories(
+                    let (split, slot, wide) = self.push_categories(
                         node.id,
                         f,
                         *num_categories,
@@ -401,7 +405,7 @@ impl Forest {
                     })?;
                     FlatNode {
                         threshold: f64::from_bits(split),
-                        feature: f as u32 | CATEGORICAL | if wide { WIDE } else { 0 },
+                        feature: slot | CATEGORICAL | if wide { WIDE } else { 0 },
                         left,
                     }
                 }
@@ -432,10 +436,11 @@ impl Forest {
         Ok(leaf_positions)
     }
 
-    /// Stores a categorical split's left set; returns the threshold bits and whether the
-    /// split is wide. Narrow splits (k <= 63): the bits are the index of one word whose bit c
-    /// says whether category c goes left and whose bits k..=63 say where every other value
-    /// goes. Wide splits: first word | k << 32 | (other values go left) << 63.
+    /// Checks a categorical split; returns its threshold bits, the code slot of its feature
+    /// and whether it is wide. Narrow splits (k <= 63): the bits are the answer itself, bit c
+    /// set when category c goes left and bits k..=63 set when every other value does. Wide
+    /// splits: the index of their bitset's first word in `category_bits` | k << 32 | (other
+    /// values go left) << 63.
     fn push_categories(
         &mut self,
         node: i64,
@@ -443,7 +448,7 @@ impl Forest {
         k: i64,
         left: &[f64],
         max_categories: u64,
-    ) -> Result<(u64, bool), TreeError> {
+    ) -> Result<(u64, u32, bool), TreeError> {
         let bad = |detail: String| TreeError::BadCategories { node, detail };
         let k = u32::try_from(k)
             .ok()
@@ -454,10 +459,6 @@ impl Forest {
                 "{k} categories, above the limit of {max_categories}"
             )));
         }
-        let words = (k as usize).div_ceil(64).max(1);
-        let word = self.category_bits.len();
-        let word32 = u32::try_from(word).map_err(|_| bad("too many categorical splits".into()))?;
-        self.category_bits.resize(word + words, 0);
         for &c in left {
             // Spark requires 0 <= c < k; it only ever writes whole numbers.
             if !(c >= 0.0 && c < f64::from(k) && c.fract() == 0.0) {
@@ -465,28 +466,52 @@ impl Forest {
                     "left category {c} is not a whole number in 0..{k}"
                 )));
             }
-            let c = c as usize;
-            if let Some(w) = self.category_bits.get_mut(word + c / 64) {
-                *w |= 1u64 << (c % 64);
-            }
         }
         // Spark keeps the smaller side: with |L| > k/2 it tests "not in the complement", so
         // values outside 0..k-1 go left.
         let other_left = left.len() > (k / 2) as usize;
         self.has_categorical = true;
-        if !self.categorical_features.contains(&(feature as u32)) {
-            self.categorical_features.push(feature as u32);
-        }
-        if k <= NARROW {
-            if other_left {
-                if let Some(w) = self.category_bits.get_mut(word) {
-                    *w |= u64::MAX << k;
-                }
+        let slot = match self
+            .categorical_features
+            .iter()
+            .position(|&g| g as usize == feature)
+        {
+            Some(slot) => slot,
+            None => {
+                self.categorical_features.push(feature as u32);
+                self.categorical_features.len() - 1
             }
-            return Ok((u64::from(word32), false));
+        } as u32;
+        if k <= NARROW {
+            // The whole answer in one word: bit c for category c, bits k..=63 for the rest.
+            let mut word = if other_left { u64::MAX << k } else { 0 };
+            for &c in left {
+                word |= 1u64 << (c as u32);
+            }
+            return Ok((word, slot, false));
+        }
+        let words = (k as usize).div_ceil(64);
+        let word = self.category_bits.len();
+        // All wide bitsets together: about a word per node, plus room for one split as wide
+        // as allowed, so hostile models cannot allocate far beyond their node count.
+        let budget = self.nodes.len() as u64 + (1 << 16) + max_categories / 64;
+        if (word + words) as u64 > budget {
+            return Err(bad(format!(
+                "categorical splits need {} words of category bits, above the limit of {budget}",
+                word + words
+            )));
+        }
+        let word32 = u32::try_from(word).map_err(|_| bad("too many categorical splits".into()))?;
+        self.category_bits.resize(word + words, 0);
+        for &c in left {
+            let c = c as usize;
+            if let Some(w) = self.category_bits.get_mut(word + c / 64) {
+                *w |= 1u64 << (c % 64);
+            }
         }
         Ok((
             u64::from(word32) | (u64::from(k) << 32) | (u64::from(other_left) << 63),
+            slot,
             true,
         ))
     }
@@ -512,12 +537,11 @@ impl Forest {
         u32::from(!left)
     }
 
-    /// Whether a narrow categorical split (threshold bits = its word) sends a value of
+    /// Whether a narrow categorical split (threshold bits = its answer word) sends a value of
     /// category code `code` (see `category_code`) right.
     #[inline(always)]
-    fn narrow_categorical_right(&self, word: u64, code: u32) -> u32 {
-        let bits = self.category_bits.get(word as usize).copied().unwrap_or(0);
-        ((bits >> (code & 63)) as u32 & 1) ^ 1
+    fn narrow_categorical_right(word: u64, code: u32) -> u32 {
+        ((word >> (code & 63)) as u32 & 1) ^ 1
     }
 
     /// One step from node `i` for a vector holding every split feature. `!(v <= t)` rather
@@ -534,6 +558,8 @@ impl Forest {
         let Some(n) = self.nodes.get(i as usize) else {
             return i;
         };
+        // For a categorical node `f` is a code slot, below the number of categorical features
+        // and so inside `x`; the value read is discarded.
         let f = (n.feature & FEATURE) as usize;
         let v = x.get(f).copied().unwrap_or(f64::NAN);
         let right = u32::from(!(v <= n.threshold));
@@ -541,13 +567,35 @@ impl Forest {
             return n.left + right;
         }
         if n.feature & WIDE != 0 {
+            let v = x
+                .get(self.feature_of(n.feature))
+                .copied()
+                .unwrap_or(f64::NAN);
             return n.left + self.wide_categorical_right(n.threshold.to_bits(), v);
         }
+        // Continuous nodes read code slot 0 (it exists), so no index depends on the node kind
+        // and every bounds check passes.
         let is_cat = n.feature >> 31;
-        let code = codes.get(f).copied().unwrap_or(NARROW);
-        let word = n.threshold.to_bits() & u64::from(is_cat).wrapping_neg();
-        let cat_right = self.narrow_categorical_right(word, code);
+        let code = codes
+            .get(f & (is_cat as usize).wrapping_neg())
+            .copied()
+            .unwrap_or(NARROW);
+        let cat_right = Self::narrow_categorical_right(n.threshold.to_bits(), code);
         n.left + ((right & (is_cat ^ 1)) | (cat_right & is_cat))
+    }
+
+    /// The vector index a node reads: its feature, or for a categorical node the feature of
+    /// its code slot.
+    #[inline]
+    fn feature_of(&self, field: u32) -> usize {
+        let f = field & FEATURE;
+        if field & CATEGORICAL != 0 {
+            self.categorical_features
+                .get(f as usize)
+                .map_or(usize::MAX, |&g| g as usize)
+        } else {
+            f as usize
+        }
     }
 
     /// Walks all trees for a dense vector holding every split feature, `LANES` at a time.
@@ -592,6 +640,7 @@ impl Forest {
 
     /// Walks one tree reading features one at a time; `Err(feature)` where Spark's
     /// `Vector.apply` would throw (a visited split on a feature the vector lacks).
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN goes right: `!(v <= t)`, not `v > t`.
     fn walk_checked(&self, tree: usize, x: &Features<'_>) -> Result<u32, u32> {
         let mut i = self.roots.get(tree).copied().unwrap_or(0);
         let steps = self.depths.get(tree).copied().unwrap_or(0);
@@ -602,12 +651,12 @@ impl Forest {
             if n.left < i {
                 break;
             }
-            let f = n.feature & FEATURE;
-            let v = x.get(f as usize).ok_or(f)?;
+            let f = self.feature_of(n.feature);
+            let v = x.get(f).ok_or(f as u32)?;
             let right = if n.feature & WIDE != 0 {
                 self.wide_categorical_right(n.threshold.to_bits(), v)
             } else if n.feature & CATEGORICAL != 0 {
-                self.narrow_categorical_right(n.threshold.to_bits(), category_code(v))
+                Self::narrow_categorical_right(n.threshold.to_bits(), category_code(v))
             } else {
                 u32::from(!(v <= n.threshold))
             };
@@ -665,11 +714,8 @@ impl Forest {
         }
         // One category code per categorical feature for the row, read by every split on it.
         codes.clear();
-        codes.resize(self.max_feature.map_or(0, |m| m + 1), NARROW);
         for &f in &self.categorical_features {
-            if let (Some(c), Some(&v)) = (codes.get_mut(f as usize), x.get(f as usize)) {
-                *c = category_code(v);
-            }
+            codes.push(x.get(f as usize).map_or(NARROW, |&v| category_code(v)));
         }
         self.walk_fast::<true>(x, codes, visit);
     }
@@ -681,11 +727,9 @@ impl Forest {
 #[inline]
 fn category_code(v: f64) -> u32 {
     let c = v as u32;
-    if f64::from(c) == v && c < NARROW {
-        c
-    } else {
-        NARROW
-    }
+    // Branch-free: a category's value decides nothing about the next one.
+    let whole = u32::from(f64::from(c) == v) & u32::from(c < NARROW);
+    (c | (whole.wrapping_sub(1) & NARROW)) & NARROW
 }
 
 fn check_feature(node: i64, feature: i64, num_features: Option<usize>) -> Result<usize, TreeError> {

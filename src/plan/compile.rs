@@ -82,9 +82,17 @@ impl<'a> Compiler<'a> {
     }
 
     /// Starts a stage: later steps and errors are attributed to it.
-    pub fn begin_stage(&mut self, meta: &Metadata, params: Vec<(String, String)>) -> Result<usize, LoadError> {
-        crate::spark::limits::check("stage count", self.stages.len() as u64 + 1, self.read.limits.max_stages)
-            .map_err(|e| e.in_file(&meta.file))?;
+    pub fn begin_stage(
+        &mut self,
+        meta: &Metadata,
+        params: Vec<(String, String)>,
+    ) -> Result<usize, LoadError> {
+        crate::spark::limits::check(
+            "stage count",
+            self.stages.len() as u64 + 1,
+            self.read.limits.max_stages,
+        )
+        .map_err(|e| e.in_file(&meta.file))?;
         let index = self.stages.len();
         self.stages.push(StageInfo {
             uid: meta.uid.clone(),
@@ -125,13 +133,20 @@ impl<'a> Compiler<'a> {
     }
 
     /// Resolves an input column, creating a raw input when no earlier stage produced it.
-    pub fn input(&mut self, meta: &Metadata, name: &str, want: Want) -> Result<SlotIndex, LoadError> {
+    pub fn input(
+        &mut self,
+        meta: &Metadata,
+        name: &str,
+        want: Want,
+    ) -> Result<SlotIndex, LoadError> {
         let err = |msg: String| meta.error(LoadErrorKind::Schema, msg).in_column(name);
         let Some(slot) = self.lookup(name) else {
             let (ty, width) = match self.declared.get(name) {
                 Some(&(ty, width)) => (ty, width),
                 None => match want {
-                    Want::Numeric | Want::NumericOrVector | Want::NumericOrString => (ColumnType::Double, None),
+                    Want::Numeric | Want::NumericOrVector | Want::NumericOrString => {
+                        (ColumnType::Double, None)
+                    }
                     Want::String => (ColumnType::String, None),
                     Want::Vector(w) => (ColumnType::Vector, w),
                     Want::StringArray => (ColumnType::StringArray, None),
@@ -147,7 +162,13 @@ impl<'a> Compiler<'a> {
         self.check_input(meta, slot, name, want)
     }
 
-    fn check_input(&mut self, meta: &Metadata, slot: SlotIndex, name: &str, want: Want) -> Result<SlotIndex, LoadError> {
+    fn check_input(
+        &mut self,
+        meta: &Metadata,
+        slot: SlotIndex,
+        name: &str,
+        want: Want,
+    ) -> Result<SlotIndex, LoadError> {
         let err = |msg: String| meta.error(LoadErrorKind::Schema, msg).in_column(name);
         let Some(col) = self.columns.get_mut(slot) else {
             return Err(err("internal: unknown slot".into()));
@@ -161,21 +182,23 @@ impl<'a> Compiler<'a> {
                 // StringIndexer casts numeric columns to string with Spark's cast rules.
                 let is_int = matches!(t, ColumnType::Int | ColumnType::Bool);
                 let hidden = self.hidden(ColumnType::String);
-                self.push(Step::CastToString(CastToString { from: slot, to: hidden, is_int }));
+                self.push(Step::CastToString(CastToString {
+                    from: slot,
+                    to: hidden,
+                    is_int,
+                }));
                 Ok(hidden)
             }
-            (Want::Vector(w), ColumnType::Vector) => {
-                match (w, col.width) {
-                    (Some(w), Some(have)) if w != have => Err(err(format!(
-                        "vector width is {have} but the stage expects {w}"
-                    ))),
-                    (Some(w), None) => {
-                        col.width = Some(w);
-                        Ok(slot)
-                    }
-                    _ => Ok(slot),
+            (Want::Vector(w), ColumnType::Vector) => match (w, col.width) {
+                (Some(w), Some(have)) if w != have => Err(err(format!(
+                    "vector width is {have} but the stage expects {w}"
+                ))),
+                (Some(w), None) => {
+                    col.width = Some(w);
+                    Ok(slot)
                 }
-            }
+                _ => Ok(slot),
+            },
             (Want::StringArray, ColumnType::StringArray) => Ok(slot),
             (want, ty) => Err(err(format!(
                 "column has type {} but the stage needs {}",
@@ -238,7 +261,10 @@ impl<'a> Compiler<'a> {
 
     /// Makes `stage` current again after lowering nested stages.
     pub fn resume_stage(&mut self, stage: usize, meta: &Metadata) {
-        let version = self.semantics_override.or(meta.spark_version).unwrap_or_else(default_version);
+        let version = self
+            .semantics_override
+            .or(meta.spark_version)
+            .unwrap_or_else(default_version);
         self.current = Some((stage, version));
     }
 
@@ -263,7 +289,14 @@ impl<'a> Compiler<'a> {
     pub fn hidden(&mut self, ty: ColumnType) -> SlotIndex {
         let name = format!("__hidden_{}", self.columns.len());
         let slot = self.columns.len();
-        self.columns.push(ColumnSpec { name, ty, width: None, role: Role::Hidden, stage: None, nominal: None });
+        self.columns.push(ColumnSpec {
+            name,
+            ty,
+            width: None,
+            role: Role::Hidden,
+            stage: None,
+            nominal: None,
+        });
         slot
     }
 

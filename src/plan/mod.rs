@@ -7,7 +7,7 @@ pub mod step;
 
 pub use compile::{Compiler, Want};
 pub use slot::{Slot, TokenBuf, VecBuf};
-pub use step::{Flow, Fault, Step, StepResult};
+pub use step::{Fault, Flow, Step, StepResult};
 
 use crate::spark::SparkVersion;
 
@@ -30,7 +30,10 @@ pub enum ColumnType {
 
 impl ColumnType {
     pub fn is_numeric(self) -> bool {
-        matches!(self, ColumnType::Double | ColumnType::Int | ColumnType::Float | ColumnType::Bool)
+        matches!(
+            self,
+            ColumnType::Double | ColumnType::Int | ColumnType::Float | ColumnType::Bool
+        )
     }
     /// Spark's `simpleString` of the type.
     pub fn spark_name(self) -> &'static str {

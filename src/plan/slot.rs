@@ -146,7 +146,11 @@ impl TokenBuf {
         self.ends.is_empty()
     }
     pub fn get(&self, k: usize) -> &str {
-        let start = if k == 0 { 0 } else { self.ends.get(k - 1).copied().unwrap_or(0) };
+        let start = if k == 0 {
+            0
+        } else {
+            self.ends.get(k - 1).copied().unwrap_or(0)
+        };
         let end = self.ends.get(k).copied().unwrap_or(start);
         self.text.get(start..end).unwrap_or("")
     }

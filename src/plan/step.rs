@@ -23,7 +23,10 @@ pub struct Fault {
 
 impl Fault {
     pub fn new(kind: ScoreErrorKind, column: SlotIndex) -> Self {
-        Fault { kind, column: column as u32 }
+        Fault {
+            kind,
+            column: column as u32,
+        }
     }
 }
 
@@ -45,7 +48,11 @@ pub fn put(slots: &mut [Slot], i: SlotIndex, slot: Slot) {
 
 /// Runs `f` with the output slot `out` moved out of `slots`.
 #[inline]
-pub fn produce<R>(slots: &mut [Slot], out: SlotIndex, f: impl FnOnce(&[Slot], &mut Slot) -> R) -> R {
+pub fn produce<R>(
+    slots: &mut [Slot],
+    out: SlotIndex,
+    f: impl FnOnce(&[Slot], &mut Slot) -> R,
+) -> R {
     let mut o = take(slots, out);
     let r = f(slots, &mut o);
     put(slots, out, o);
@@ -56,8 +63,16 @@ static EMPTY: Slot = Slot {
     null: true,
     num: 0.0,
     text: String::new(),
-    vec: super::slot::VecBuf { size: 0, sparse: false, indices: Vec::new(), values: Vec::new() },
-    tokens: super::slot::TokenBuf { text: String::new(), ends: Vec::new() },
+    vec: super::slot::VecBuf {
+        size: 0,
+        sparse: false,
+        indices: Vec::new(),
+        values: Vec::new(),
+    },
+    tokens: super::slot::TokenBuf {
+        text: String::new(),
+        ends: Vec::new(),
+    },
 };
 
 /// A slot by index; the compiler guarantees indices are in range, an out-of-range index reads
@@ -144,7 +159,10 @@ steps! {
 /// so its capacity survives to the next row.
 #[inline]
 pub fn take_scratch(slots: &mut [Slot], i: SlotIndex) -> Vec<f64> {
-    slots.get_mut(i).map(|s| std::mem::take(&mut s.vec.values)).unwrap_or_default()
+    slots
+        .get_mut(i)
+        .map(|s| std::mem::take(&mut s.vec.values))
+        .unwrap_or_default()
 }
 
 #[inline]
@@ -157,7 +175,10 @@ pub fn return_scratch(slots: &mut [Slot], i: SlotIndex, buf: Vec<f64>) {
 /// Moves a hidden slot's vector out for a step to fill; `put_slot_vec` returns it.
 #[inline]
 pub fn take_slot_vec(slots: &mut [Slot], i: SlotIndex) -> super::slot::VecBuf {
-    slots.get_mut(i).map(|s| std::mem::take(&mut s.vec)).unwrap_or_default()
+    slots
+        .get_mut(i)
+        .map(|s| std::mem::take(&mut s.vec))
+        .unwrap_or_default()
 }
 
 #[inline]

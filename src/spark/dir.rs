@@ -60,8 +60,11 @@ pub fn metadata_file(ctx: &ReadContext<'_>, dir: &Path) -> Result<PathBuf, LoadE
                 .is_some_and(|n| n.starts_with("part-"))
         })
         .ok_or_else(|| {
-            LoadError::new(LoadErrorKind::MissingFile, "metadata directory has no part-* file")
-                .in_file(ctx.display(&meta_dir))
+            LoadError::new(
+                LoadErrorKind::MissingFile,
+                "metadata directory has no part-* file",
+            )
+            .in_file(ctx.display(&meta_dir))
         })
 }
 
@@ -69,10 +72,11 @@ pub fn metadata_file(ctx: &ReadContext<'_>, dir: &Path) -> Result<PathBuf, LoadE
 /// number of files (some empty); all are read.
 pub fn parquet_files(ctx: &ReadContext<'_>, dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     if !dir.is_dir() {
-        return Err(
-            LoadError::new(LoadErrorKind::MissingFile, "Parquet data directory is missing")
-                .in_file(ctx.display(dir)),
-        );
+        return Err(LoadError::new(
+            LoadErrorKind::MissingFile,
+            "Parquet data directory is missing",
+        )
+        .in_file(ctx.display(dir)));
     }
     let files: Vec<PathBuf> = visible_files(ctx, dir)?
         .into_iter()

@@ -50,9 +50,13 @@ impl Metadata {
     pub fn parse(bytes: &[u8], dir: &Path, file: String) -> Result<Metadata, LoadError> {
         let bad = |msg: String| LoadError::new(LoadErrorKind::BadMetadata, msg).in_file(&file);
         let text = std::str::from_utf8(bytes).map_err(|_| bad("metadata is not UTF-8".into()))?;
-        let line = text.lines().find(|l| !l.trim().is_empty()).ok_or_else(|| bad("metadata file is empty".into()))?;
+        let line = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .ok_or_else(|| bad("metadata file is empty".into()))?;
         // serde_json bounds recursion depth (128), so hostile nesting cannot overflow the stack.
-        let value: Value = serde_json::from_str(line).map_err(|e| bad(format!("metadata is not valid JSON: {e}")))?;
+        let value: Value = serde_json::from_str(line)
+            .map_err(|e| bad(format!("metadata is not valid JSON: {e}")))?;
         let Value::Object(raw) = value else {
             return Err(bad("metadata is not a JSON object".into()));
         };
@@ -63,7 +67,10 @@ impl Metadata {
         // Old RDD `mllib` models record no uid: name them after their directory.
         let uid = match raw.get("uid") {
             Some(Value::String(s)) => s.clone(),
-            _ => dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            _ => dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         };
         let spark_version_text = match raw.get("sparkVersion") {
             Some(Value::String(s)) => s.clone(),
@@ -152,14 +159,19 @@ impl Metadata {
     /// A param that must be present (e.g. `inputCol` of a transformer).
     pub fn required_str(&self, name: &str) -> Result<String, LoadError> {
         self.opt_str(name)?.ok_or_else(|| {
-            self.error(LoadErrorKind::BadMetadata, format!("param `{name}` is not set"))
+            self.error(
+                LoadErrorKind::BadMetadata,
+                format!("param `{name}` is not set"),
+            )
         })
     }
 
     pub fn opt_f64(&self, name: &str) -> Result<Option<f64>, LoadError> {
         match self.param(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => json_f64(v).map(Some).ok_or_else(|| self.bad_param(name, "a number", v)),
+            Some(v) => json_f64(v)
+                .map(Some)
+                .ok_or_else(|| self.bad_param(name, "a number", v)),
         }
     }
 
@@ -170,7 +182,9 @@ impl Metadata {
     pub fn opt_i64(&self, name: &str) -> Result<Option<i64>, LoadError> {
         match self.param(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => json_i64(v).map(Some).ok_or_else(|| self.bad_param(name, "an integer", v)),
+            Some(v) => json_i64(v)
+                .map(Some)
+                .ok_or_else(|| self.bad_param(name, "an integer", v)),
         }
     }
 
@@ -215,7 +229,10 @@ impl Metadata {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(rows)) => rows
                 .iter()
-                .map(|r| json_f64_array(r).ok_or_else(|| self.bad_param(name, "an array of number arrays", r)))
+                .map(|r| {
+                    json_f64_array(r)
+                        .ok_or_else(|| self.bad_param(name, "an array of number arrays", r))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
             Some(v) => Err(self.bad_param(name, "an array of number arrays", v)),
@@ -238,7 +255,9 @@ impl Metadata {
     pub fn extra_i64(&self, name: &str) -> Result<Option<i64>, LoadError> {
         match self.raw.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => json_i64(v).map(Some).ok_or_else(|| self.bad_param(name, "an integer", v)),
+            Some(v) => json_i64(v)
+                .map(Some)
+                .ok_or_else(|| self.bad_param(name, "an integer", v)),
         }
     }
 
@@ -258,7 +277,9 @@ impl Metadata {
         if let Some(cols) = self.opt_str_array(multi)? {
             return Ok(cols);
         }
-        Ok(vec![self.opt_str(single)?.unwrap_or_else(|| format!("{}__output", self.uid))])
+        Ok(vec![self
+            .opt_str(single)?
+            .unwrap_or_else(|| format!("{}__output", self.uid))])
     }
 }
 
@@ -300,13 +321,20 @@ mod tests {
     use super::*;
 
     fn meta(json: &str) -> Result<Metadata, LoadError> {
-        Metadata::parse(json.as_bytes(), Path::new("/m"), "metadata/part-00000".into())
+        Metadata::parse(
+            json.as_bytes(),
+            Path::new("/m"),
+            "metadata/part-00000".into(),
+        )
     }
 
     #[test]
     fn resolves_params_in_spark_order() {
         let m = meta(r#"{"class":"org.apache.spark.ml.feature.Bucketizer","uid":"b","sparkVersion":"3.5.9","paramMap":{"splits":["-Inf",0.0,"Inf"]},"defaultParamMap":{"handleInvalid":"error","outputCol":"b__output"}}"#).unwrap();
-        assert_eq!(m.opt_f64_array("splits").unwrap().unwrap(), vec![f64::NEG_INFINITY, 0.0, f64::INFINITY]);
+        assert_eq!(
+            m.opt_f64_array("splits").unwrap().unwrap(),
+            vec![f64::NEG_INFINITY, 0.0, f64::INFINITY]
+        );
         assert_eq!(m.str_or("handleInvalid", "keep").unwrap(), "error");
         assert!(!m.is_set("handleInvalid"));
         assert_eq!(m.spark_version, Some(SparkVersion::new(3, 5)));
@@ -317,7 +345,10 @@ mod tests {
         let e = meta("{not json").unwrap_err();
         assert_eq!(e.kind, LoadErrorKind::BadMetadata);
         assert!(e.to_string().contains("metadata/part-00000"), "{e}");
-        let e = meta(r#"{"class":"x","paramMap":{"inputCol":5}}"#).unwrap().required_str("inputCol").unwrap_err();
+        let e = meta(r#"{"class":"x","paramMap":{"inputCol":5}}"#)
+            .unwrap()
+            .required_str("inputCol")
+            .unwrap_err();
         assert!(e.to_string().contains("inputCol"), "{e}");
     }
 }

@@ -81,7 +81,9 @@ impl Matrix {
         self.values.get(r * self.cols + c).copied().unwrap_or(0.0)
     }
     pub fn row(&self, r: usize) -> &[f64] {
-        self.values.get(r * self.cols..(r + 1) * self.cols).unwrap_or(&[])
+        self.values
+            .get(r * self.cols..(r + 1) * self.cols)
+            .unwrap_or(&[])
     }
 }
 
@@ -93,16 +95,28 @@ impl Datum {
     pub fn is_null(&self) -> bool {
         matches!(self, Datum::Null)
     }
+    /// The one value inside a legacy two-level list element (older writers name the repeated
+    /// field `array` or `bag`, which the record reader nests one level deeper).
+    fn single(&self) -> Option<&Datum> {
+        match self {
+            Datum::List(items) if items.len() == 1 => items.first(),
+            Datum::Struct(fields) if fields.len() == 1 => fields.first().map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     pub fn as_f64(&self) -> Result<f64, LoadError> {
         match self {
             Datum::Double(v) => Ok(*v),
             Datum::Int(v) => Ok(*v as f64),
+            other if other.single().is_some() => other.single().map_or(Ok(f64::NAN), Datum::as_f64),
             other => Err(bad(format!("expected a number, found {}", other.kind()))),
         }
     }
     pub fn as_i64(&self) -> Result<i64, LoadError> {
         match self {
             Datum::Int(v) => Ok(*v),
+            other if other.single().is_some() => other.single().map_or(Ok(0), Datum::as_i64),
             other => Err(bad(format!("expected an integer, found {}", other.kind()))),
         }
     }
@@ -115,6 +129,7 @@ impl Datum {
     pub fn as_str(&self) -> Result<&str, LoadError> {
         match self {
             Datum::Str(v) => Ok(v),
+            other if other.single().is_some() => other.single().map_or(Ok(""), Datum::as_str),
             other => Err(bad(format!("expected a string, found {}", other.kind()))),
         }
     }
@@ -156,11 +171,30 @@ impl Datum {
             other => Err(bad(format!("expected a struct, found {}", other.kind()))),
         }
     }
+    /// The items of a list of primitives. A legacy two-level list can reach us nested once
+    /// more (`[[a, b, c]]`); a list of primitives never legitimately holds lists, so flatten.
+    fn primitive_items(&self) -> Result<Vec<&Datum>, LoadError> {
+        let items = self.as_list()?;
+        if !items.is_empty() && items.iter().all(|d| matches!(d, Datum::List(_))) {
+            let mut flat = Vec::new();
+            for d in items {
+                flat.extend(d.as_list()?.iter());
+            }
+            return Ok(flat);
+        }
+        Ok(items.iter().collect())
+    }
     pub fn f64_list(&self) -> Result<Vec<f64>, LoadError> {
-        self.as_list()?.iter().map(Datum::as_f64).collect()
+        self.primitive_items()?
+            .into_iter()
+            .map(Datum::as_f64)
+            .collect()
     }
     pub fn i64_list(&self) -> Result<Vec<i64>, LoadError> {
-        self.as_list()?.iter().map(Datum::as_i64).collect()
+        self.primitive_items()?
+            .into_iter()
+            .map(Datum::as_i64)
+            .collect()
     }
     pub fn str_list(&self) -> Result<Vec<String>, LoadError> {
         self.as_list()?
@@ -189,11 +223,16 @@ impl Datum {
         match kind {
             1 => {
                 limits::check("vector width", values.len() as u64, max_width)?;
-                Ok(SparkVector { size: values.len(), indices: None, values })
+                Ok(SparkVector {
+                    size: values.len(),
+                    indices: None,
+                    values,
+                })
             }
             0 => {
                 let size = self.field("size")?.as_i64()?;
-                let size = u64::try_from(size).map_err(|_| bad(format!("negative sparse vector size {size}")))?;
+                let size = u64::try_from(size)
+                    .map_err(|_| bad(format!("negative sparse vector size {size}")))?;
                 limits::check("vector width", size, max_width)?;
                 let raw = self.field("indices")?.i64_list()?;
                 if raw.len() != values.len() {
@@ -214,9 +253,15 @@ impl Datum {
                     previous = i;
                     indices.push(i as u32);
                 }
-                Ok(SparkVector { size: size as usize, indices: Some(indices), values })
+                Ok(SparkVector {
+                    size: size as usize,
+                    indices: Some(indices),
+                    values,
+                })
             }
-            other => Err(bad(format!("vector type {other} is neither 0 (sparse) nor 1 (dense)"))),
+            other => Err(bad(format!(
+                "vector type {other} is neither 0 (sparse) nor 1 (dense)"
+            ))),
         }
     }
 
@@ -243,7 +288,11 @@ impl Datum {
                 }
                 for r in 0..rows {
                     for c in 0..cols {
-                        let src = if transposed { r * cols + c } else { r + c * rows };
+                        let src = if transposed {
+                            r * cols + c
+                        } else {
+                            r + c * rows
+                        };
                         out[r * cols + c] = values[src];
                     }
                 }
@@ -252,7 +301,11 @@ impl Datum {
                 let ptrs = self.field("colPtrs")?.i64_list()?;
                 let idx = self.field("rowIndices")?.i64_list()?;
                 // CSC when not transposed; CSR of the matrix when transposed.
-                let (major, minor) = if transposed { (rows, cols) } else { (cols, rows) };
+                let (major, minor) = if transposed {
+                    (rows, cols)
+                } else {
+                    (cols, rows)
+                };
                 if ptrs.len() != major + 1 || idx.len() != values.len() {
                     return Err(bad("sparse matrix pointers do not match its shape"));
                 }
@@ -266,14 +319,22 @@ impl Datum {
                         if n < 0 || n as usize >= minor {
                             return Err(bad("sparse matrix index is out of range"));
                         }
-                        let (r, c) = if transposed { (m, n as usize) } else { (n as usize, m) };
+                        let (r, c) = if transposed {
+                            (m, n as usize)
+                        } else {
+                            (n as usize, m)
+                        };
                         out[r * cols + c] = values[k];
                     }
                 }
             }
             other => return Err(bad(format!("matrix type {other} is neither 0 nor 1"))),
         }
-        Ok(Matrix { rows, cols, values: out })
+        Ok(Matrix {
+            rows,
+            cols,
+            values: out,
+        })
     }
 }
 
@@ -341,7 +402,10 @@ pub fn read_table(ctx: &ReadContext<'_>, dir: &Path) -> Result<Table, LoadError>
 }
 
 fn parquet_error(e: parquet::errors::ParquetError) -> LoadError {
-    LoadError::new(LoadErrorKind::BadParquet, format!("not a readable Parquet file: {e}"))
+    LoadError::new(
+        LoadErrorKind::BadParquet,
+        format!("not a readable Parquet file: {e}"),
+    )
 }
 
 fn read_file(ctx: &ReadContext<'_>, path: &Path, table: &mut Table) -> Result<(), LoadError> {

@@ -40,8 +40,14 @@ mod tests {
     #[test]
     fn parses_spark_version_strings() {
         assert_eq!(SparkVersion::parse("3.5.9"), Some(SparkVersion::new(3, 5)));
-        assert_eq!(SparkVersion::parse("2.4.4-SNAPSHOT"), Some(SparkVersion::new(2, 4)));
-        assert_eq!(SparkVersion::parse("2.0.2.6"), Some(SparkVersion::new(2, 0)));
+        assert_eq!(
+            SparkVersion::parse("2.4.4-SNAPSHOT"),
+            Some(SparkVersion::new(2, 4))
+        );
+        assert_eq!(
+            SparkVersion::parse("2.0.2.6"),
+            Some(SparkVersion::new(2, 0))
+        );
         assert_eq!(SparkVersion::parse("4"), Some(SparkVersion::new(4, 0)));
         assert_eq!(SparkVersion::parse("x"), None);
         assert!(SparkVersion::new(3, 1).at_least(3, 0));

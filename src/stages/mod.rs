@@ -97,9 +97,13 @@ pub fn lower_dir(c: &mut Compiler<'_>, dir: &Path) -> Result<Metadata, LoadError
 /// Dispatches on the Spark class name.
 pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let result = match meta.class.as_str() {
-        "org.apache.spark.ml.PipelineModel" | "pyspark.ml.pipeline.PipelineModel" => lower_pipeline(c, meta),
+        "org.apache.spark.ml.PipelineModel" | "pyspark.ml.pipeline.PipelineModel" => {
+            lower_pipeline(c, meta)
+        }
         "org.apache.spark.ml.tuning.CrossValidatorModel"
-        | "org.apache.spark.ml.tuning.TrainValidationSplitModel" => lower_nested(c, meta, "bestModel"),
+        | "org.apache.spark.ml.tuning.TrainValidationSplitModel" => {
+            lower_nested(c, meta, "bestModel")
+        }
         "org.apache.spark.ml.feature.StringIndexerModel" => feature::string_indexer::lower(c, meta),
         "org.apache.spark.ml.feature.VectorAssembler" => feature::vector_assembler::lower(c, meta),
         "org.apache.spark.ml.classification.LogisticRegressionModel" => {
@@ -108,32 +112,52 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.feature.VectorSlicer" => feature::vector_slicer::lower_slicer(c, meta),
         "org.apache.spark.ml.feature.ChiSqSelectorModel"
         | "org.apache.spark.ml.feature.UnivariateFeatureSelectorModel"
-        | "org.apache.spark.ml.feature.VarianceThresholdSelectorModel" => feature::vector_slicer::lower_selector(c, meta),
+        | "org.apache.spark.ml.feature.VarianceThresholdSelectorModel" => {
+            feature::vector_slicer::lower_selector(c, meta)
+        }
         "org.apache.spark.ml.feature.PCAModel" => feature::pca::lower(c, meta),
         "org.apache.spark.ml.feature.VectorIndexerModel" => feature::vector_indexer::lower(c, meta),
-        "org.apache.spark.ml.feature.ElementwiseProduct" => feature::elementwise_product::lower(c, meta),
+        "org.apache.spark.ml.feature.ElementwiseProduct" => {
+            feature::elementwise_product::lower(c, meta)
+        }
         "org.apache.spark.mllib.classification.LogisticRegressionModel"
         | "org.apache.spark.mllib.classification.SVMModel"
         | "org.apache.spark.mllib.regression.LinearRegressionModel"
         | "org.apache.spark.mllib.regression.LassoModel"
         | "org.apache.spark.mllib.regression.RidgeRegressionModel" => mllib::linear::lower(c, meta),
-        "org.apache.spark.mllib.classification.NaiveBayesModel" => mllib::naive_bayes::lower(c, meta),
+        "org.apache.spark.mllib.classification.NaiveBayesModel" => {
+            mllib::naive_bayes::lower(c, meta)
+        }
         "org.apache.spark.ml.recommendation.ALSModel" => recommendation::als::lower(c, meta),
         "org.apache.spark.ml.regression.GeneralizedLinearRegressionModel" => {
             regression::generalized_linear_regression::lower(c, meta)
         }
-        "org.apache.spark.ml.regression.AFTSurvivalRegressionModel" => regression::aft_survival_regression::lower(c, meta),
-        "org.apache.spark.ml.regression.IsotonicRegressionModel" => regression::isotonic_regression::lower(c, meta),
+        "org.apache.spark.ml.regression.AFTSurvivalRegressionModel" => {
+            regression::aft_survival_regression::lower(c, meta)
+        }
+        "org.apache.spark.ml.regression.IsotonicRegressionModel" => {
+            regression::isotonic_regression::lower(c, meta)
+        }
         "org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel" => {
             classification::multilayer_perceptron::lower(c, meta)
         }
-        "org.apache.spark.ml.classification.FMClassificationModel" => classification::factorization_machines::lower(c, meta, true),
-        "org.apache.spark.ml.regression.FMRegressionModel" => classification::factorization_machines::lower(c, meta, false),
-        "org.apache.spark.ml.classification.OneVsRestModel" => classification::one_vs_rest::lower(c, meta),
-        "org.apache.spark.ml.feature.PolynomialExpansion" => feature::polynomial_expansion::lower(c, meta),
+        "org.apache.spark.ml.classification.FMClassificationModel" => {
+            classification::factorization_machines::lower(c, meta, true)
+        }
+        "org.apache.spark.ml.regression.FMRegressionModel" => {
+            classification::factorization_machines::lower(c, meta, false)
+        }
+        "org.apache.spark.ml.classification.OneVsRestModel" => {
+            classification::one_vs_rest::lower(c, meta)
+        }
+        "org.apache.spark.ml.feature.PolynomialExpansion" => {
+            feature::polynomial_expansion::lower(c, meta)
+        }
         "org.apache.spark.ml.feature.DCT" => feature::dct::lower(c, meta),
         "org.apache.spark.ml.feature.Word2VecModel" => feature::word2vec::lower(c, meta),
-        "org.apache.spark.ml.clustering.GaussianMixtureModel" => clustering::gaussian_mixture::lower(c, meta),
+        "org.apache.spark.ml.clustering.GaussianMixtureModel" => {
+            clustering::gaussian_mixture::lower(c, meta)
+        }
         "org.apache.spark.ml.regression.LinearRegressionModel" => {
             regression::linear_regression::lower(c, meta)
         }
@@ -160,14 +184,19 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         }
         "org.apache.spark.ml.regression.GBTRegressionModel" => tree::gbt::lower_regressor(c, meta),
         // The RDD mllib KMeansModel scores with the same code (ml's model wraps it).
-        "org.apache.spark.ml.clustering.KMeansModel" | "org.apache.spark.mllib.clustering.KMeansModel" => {
-            clustering::kmeans::lower(c, meta)
+        "org.apache.spark.ml.clustering.KMeansModel"
+        | "org.apache.spark.mllib.clustering.KMeansModel" => clustering::kmeans::lower(c, meta),
+        "org.apache.spark.ml.feature.OneHotEncoderModel" => {
+            feature::one_hot_encoder::lower_model(c, meta)
         }
-        "org.apache.spark.ml.feature.OneHotEncoderModel" => feature::one_hot_encoder::lower_model(c, meta),
-        "org.apache.spark.ml.feature.OneHotEncoder" => feature::one_hot_encoder::lower_transformer(c, meta),
+        "org.apache.spark.ml.feature.OneHotEncoder" => {
+            feature::one_hot_encoder::lower_transformer(c, meta)
+        }
         "org.apache.spark.ml.feature.IndexToString" => feature::index_to_string::lower(c, meta),
         "org.apache.spark.ml.feature.VectorSizeHint" => feature::vector_size_hint::lower(c, meta),
-        "org.apache.spark.ml.feature.StandardScalerModel" => feature::standard_scaler::lower(c, meta),
+        "org.apache.spark.ml.feature.StandardScalerModel" => {
+            feature::standard_scaler::lower(c, meta)
+        }
         "org.apache.spark.ml.feature.MinMaxScalerModel" => feature::min_max_scaler::lower(c, meta),
         "org.apache.spark.ml.feature.MaxAbsScalerModel" => feature::max_abs_scaler::lower(c, meta),
         "org.apache.spark.ml.feature.RobustScalerModel" => feature::robust_scaler::lower(c, meta),
@@ -178,15 +207,21 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         // Text stages.
         "org.apache.spark.ml.feature.Tokenizer" => feature::tokenizer::lower(c, meta),
         "org.apache.spark.ml.feature.RegexTokenizer" => feature::regex_tokenizer::lower(c, meta),
-        "org.apache.spark.ml.feature.StopWordsRemover" => feature::stop_words_remover::lower(c, meta),
+        "org.apache.spark.ml.feature.StopWordsRemover" => {
+            feature::stop_words_remover::lower(c, meta)
+        }
         "org.apache.spark.ml.feature.NGram" => feature::ngram::lower(c, meta),
         "org.apache.spark.ml.feature.HashingTF" => feature::hashing_tf::lower(c, meta),
-        "org.apache.spark.ml.feature.CountVectorizerModel" => feature::count_vectorizer::lower(c, meta),
+        "org.apache.spark.ml.feature.CountVectorizerModel" => {
+            feature::count_vectorizer::lower(c, meta)
+        }
         "org.apache.spark.ml.feature.IDFModel" => feature::idf::lower(c, meta),
         "org.apache.spark.ml.feature.FeatureHasher" => feature::feature_hasher::lower(c, meta),
         "org.apache.spark.mllib.tree.DecisionTreeModel"
         | "org.apache.spark.mllib.tree.model.RandomForestModel"
-        | "org.apache.spark.mllib.tree.model.GradientBoostedTreesModel" => mllib::tree::lower(c, meta),
+        | "org.apache.spark.mllib.tree.model.GradientBoostedTreesModel" => {
+            mllib::tree::lower(c, meta)
+        }
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))
@@ -196,7 +231,10 @@ fn lower_nested(c: &mut Compiler<'_>, meta: &Metadata, sub: &str) -> Result<(), 
     enter(c, meta)?;
     let dir = meta.dir.join(sub);
     if !dir.is_dir() {
-        return Err(meta.error(LoadErrorKind::MissingFile, format!("`{sub}/` directory is missing")));
+        return Err(meta.error(
+            LoadErrorKind::MissingFile,
+            format!("`{sub}/` directory is missing"),
+        ));
     }
     lower_dir(c, &dir)?;
     c.depth -= 1;
@@ -205,15 +243,22 @@ fn lower_nested(c: &mut Compiler<'_>, meta: &Metadata, sub: &str) -> Result<(), 
 
 fn enter(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     c.depth += 1;
-    crate::spark::limits::check("pipeline nesting depth", u64::from(c.depth), u64::from(c.limits().max_nesting))
-        .map_err(|e| e.in_file(&meta.file))
+    crate::spark::limits::check(
+        "pipeline nesting depth",
+        u64::from(c.depth),
+        u64::from(c.limits().max_nesting),
+    )
+    .map_err(|e| e.in_file(&meta.file))
 }
 
 /// `stages/<idx>_<uid>`, idx zero-padded to the digit count of the stage count (section 1.4).
 fn lower_pipeline(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     enter(c, meta)?;
     let uids = meta.opt_str_array("stageUids")?.ok_or_else(|| {
-        meta.error(LoadErrorKind::BadMetadata, "PipelineModel metadata has no `stageUids`")
+        meta.error(
+            LoadErrorKind::BadMetadata,
+            "PipelineModel metadata has no `stageUids`",
+        )
     })?;
     crate::spark::limits::check("stage count", uids.len() as u64, c.limits().max_stages)
         .map_err(|e| e.in_file(&meta.file))?;
@@ -221,7 +266,11 @@ fn lower_pipeline(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError
     let stages_dir = meta.dir.join("stages");
     for (i, uid) in uids.iter().enumerate() {
         let dir = stages_dir.join(format!("{i:0width$}_{uid}"));
-        let dir = if dir.is_dir() { dir } else { find_stage_dir(&stages_dir, i, uid).unwrap_or(dir) };
+        let dir = if dir.is_dir() {
+            dir
+        } else {
+            find_stage_dir(&stages_dir, i, uid).unwrap_or(dir)
+        };
         if !dir.is_dir() {
             return Err(LoadError::new(
                 LoadErrorKind::MissingFile,
@@ -248,7 +297,10 @@ fn find_stage_dir(stages_dir: &Path, i: usize, uid: &str) -> Option<std::path::P
 
 /// Libraries whose stages show up in saved pipelines but are not Spark's.
 const THIRD_PARTY: &[(&str, &str)] = &[
-    ("com.linkedin.relevance.isolationforest", "LinkedIn isolation-forest"),
+    (
+        "com.linkedin.relevance.isolationforest",
+        "LinkedIn isolation-forest",
+    ),
     ("ml.dmlc.xgboost4j", "XGBoost4J-Spark"),
     ("com.microsoft.azure.synapse.ml", "SynapseML"),
     ("com.microsoft.ml.spark", "MMLSpark (SynapseML)"),
@@ -261,7 +313,10 @@ const THIRD_PARTY: &[(&str, &str)] = &[
 ];
 
 fn unsupported(meta: &Metadata, class: &str) -> LoadError {
-    if let Some((_, lib)) = THIRD_PARTY.iter().find(|(prefix, _)| class.starts_with(prefix)) {
+    if let Some((_, lib)) = THIRD_PARTY
+        .iter()
+        .find(|(prefix, _)| class.starts_with(prefix))
+    {
         return meta.error(
             LoadErrorKind::UnsupportedStage,
             format!("class {class} belongs to the third-party library {lib}, which mlscore does not score"),
@@ -292,7 +347,9 @@ fn unsupported(meta: &Metadata, class: &str) -> LoadError {
     let mut supported: Vec<String> = SUPPORTED_CLASSES
         .iter()
         .map(|c| match c.strip_prefix("org.apache.spark.") {
-            Some(rest) if rest.starts_with("mllib.") => format!("mllib {}", crate::error::short_class(rest)),
+            Some(rest) if rest.starts_with("mllib.") => {
+                format!("mllib {}", crate::error::short_class(rest))
+            }
             _ => crate::error::short_class(c).to_string(),
         })
         .collect();
@@ -300,22 +357,59 @@ fn unsupported(meta: &Metadata, class: &str) -> LoadError {
     supported.dedup();
     meta.error(
         LoadErrorKind::UnsupportedStage,
-        format!("unsupported Spark class {class}; mlscore supports: {}", supported.join(", ")),
+        format!(
+            "unsupported Spark class {class}; mlscore supports: {}",
+            supported.join(", ")
+        ),
     )
 }
 
 /// Spark estimators whose fitted form is a `…Model` class.
 fn is_estimator_name(short: &str) -> bool {
     const ESTIMATORS: &[&str] = &[
-        "LogisticRegression", "LinearRegression", "LinearSVC", "NaiveBayes", "DecisionTreeClassifier",
-        "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor", "GBTClassifier",
-        "GBTRegressor", "KMeans", "BisectingKMeans", "GaussianMixture", "LDA", "ALS", "StringIndexer",
-        "OneHotEncoderEstimator", "StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler",
-        "Imputer", "CountVectorizer", "IDF", "Word2Vec", "PCA", "ChiSqSelector", "VectorIndexer",
-        "QuantileDiscretizer", "RFormula", "MultilayerPerceptronClassifier", "OneVsRest",
-        "GeneralizedLinearRegression", "AFTSurvivalRegression", "IsotonicRegression", "FMClassifier",
-        "FMRegressor", "FPGrowth", "UnivariateFeatureSelector", "VarianceThresholdSelector",
-        "TargetEncoder", "MinHashLSH", "BucketedRandomProjectionLSH",
+        "LogisticRegression",
+        "LinearRegression",
+        "LinearSVC",
+        "NaiveBayes",
+        "DecisionTreeClassifier",
+        "DecisionTreeRegressor",
+        "RandomForestClassifier",
+        "RandomForestRegressor",
+        "GBTClassifier",
+        "GBTRegressor",
+        "KMeans",
+        "BisectingKMeans",
+        "GaussianMixture",
+        "LDA",
+        "ALS",
+        "StringIndexer",
+        "OneHotEncoderEstimator",
+        "StandardScaler",
+        "MinMaxScaler",
+        "MaxAbsScaler",
+        "RobustScaler",
+        "Imputer",
+        "CountVectorizer",
+        "IDF",
+        "Word2Vec",
+        "PCA",
+        "ChiSqSelector",
+        "VectorIndexer",
+        "QuantileDiscretizer",
+        "RFormula",
+        "MultilayerPerceptronClassifier",
+        "OneVsRest",
+        "GeneralizedLinearRegression",
+        "AFTSurvivalRegression",
+        "IsotonicRegression",
+        "FMClassifier",
+        "FMRegressor",
+        "FPGrowth",
+        "UnivariateFeatureSelector",
+        "VarianceThresholdSelector",
+        "TargetEncoder",
+        "MinHashLSH",
+        "BucketedRandomProjectionLSH",
     ];
     ESTIMATORS.contains(&short)
 }

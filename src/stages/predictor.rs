@@ -7,7 +7,11 @@ use crate::plan::{ColumnType, Compiler, Nominal, Slot, SlotIndex, VecBuf, Want};
 use crate::spark::{Metadata, SparkVersion};
 
 /// The features vector column of a predictor.
-pub fn features_input(c: &mut Compiler<'_>, meta: &Metadata, num_features: Option<usize>) -> Result<SlotIndex, LoadError> {
+pub fn features_input(
+    c: &mut Compiler<'_>,
+    meta: &Metadata,
+    num_features: Option<usize>,
+) -> Result<SlotIndex, LoadError> {
     let name = meta.str_or("featuresCol", "features")?;
     c.input(meta, &name, Want::Vector(num_features))
 }
@@ -35,23 +39,40 @@ pub fn classifier_outputs(
         Some(n) => Some(c.output(meta, &n, ColumnType::Vector, Some(num_classes))?),
         None => None,
     };
-    let probability = match probabilistic.then(|| named(meta, "probabilityCol", "probability")).transpose()?.flatten() {
+    let probability = match probabilistic
+        .then(|| named(meta, "probabilityCol", "probability"))
+        .transpose()?
+        .flatten()
+    {
         Some(n) => Some(c.output(meta, &n, ColumnType::Vector, Some(num_classes))?),
         None => None,
     };
     let prediction = match named(meta, "predictionCol", "prediction")? {
         Some(n) => {
             let slot = c.output(meta, &n, ColumnType::Double, None)?;
-            c.set_nominal(slot, Nominal { num_values: num_classes, labels: None });
+            c.set_nominal(
+                slot,
+                Nominal {
+                    num_values: num_classes,
+                    labels: None,
+                },
+            );
             Some(slot)
         }
         None => None,
     };
     c.last_raw_prediction = raw;
-    Ok(ClassifierOutputs { raw, probability, prediction })
+    Ok(ClassifierOutputs {
+        raw,
+        probability,
+        prediction,
+    })
 }
 
-pub fn regressor_output(c: &mut Compiler<'_>, meta: &Metadata) -> Result<Option<SlotIndex>, LoadError> {
+pub fn regressor_output(
+    c: &mut Compiler<'_>,
+    meta: &Metadata,
+) -> Result<Option<SlotIndex>, LoadError> {
     match named(meta, "predictionCol", "prediction")? {
         Some(n) => Ok(Some(c.output(meta, &n, ColumnType::Double, None)?)),
         None => Ok(None),
@@ -60,11 +81,16 @@ pub fn regressor_output(c: &mut Compiler<'_>, meta: &Metadata) -> Result<Option<
 
 /// `thresholds` if defined, checked against the class count as Spark does at transform.
 pub fn thresholds(meta: &Metadata, num_classes: usize) -> Result<Option<Vec<f64>>, LoadError> {
-    let Some(t) = meta.opt_f64_array("thresholds")? else { return Ok(None) };
+    let Some(t) = meta.opt_f64_array("thresholds")? else {
+        return Ok(None);
+    };
     if t.len() != num_classes {
         return Err(meta.error(
             crate::error::LoadErrorKind::BadMetadata,
-            format!("`thresholds` has {} entries but the model has {num_classes} classes", t.len()),
+            format!(
+                "`thresholds` has {} entries but the model has {num_classes} classes",
+                t.len()
+            ),
         ));
     }
     Ok(Some(t))
@@ -72,7 +98,13 @@ pub fn thresholds(meta: &Metadata, num_classes: usize) -> Result<Option<Vec<f64>
 
 /// Writes a classifier's outputs (those whose column is produced).
 #[inline]
-pub fn write_outputs(slots: &mut [Slot], o: &ClassifierOutputs, raw: &VecBuf, prob: &VecBuf, prediction: f64) {
+pub fn write_outputs(
+    slots: &mut [Slot],
+    o: &ClassifierOutputs,
+    raw: &VecBuf,
+    prob: &VecBuf,
+    prediction: f64,
+) {
     if let Some(s) = o.raw.and_then(|i| slots.get_mut(i)) {
         s.null = false;
         s.vec.copy_from(raw);
@@ -104,12 +136,22 @@ pub fn argmax(v: &[f64]) -> usize {
 /// `probability2prediction` (section 8.1): argmax without thresholds; with thresholds the
 /// first strictly largest `p_i / t_i`. Spark 2.x forced `t_i == 0` classes to +∞.
 #[inline]
-pub fn probability_to_prediction(p: &[f64], thresholds: Option<&[f64]>, semantics: SparkVersion) -> f64 {
-    let Some(t) = thresholds else { return argmax(p) as f64 };
+pub fn probability_to_prediction(
+    p: &[f64],
+    thresholds: Option<&[f64]>,
+    semantics: SparkVersion,
+) -> f64 {
+    let Some(t) = thresholds else {
+        return argmax(p) as f64;
+    };
     let mut best = 0usize;
     let mut max = f64::NEG_INFINITY;
     for (i, (&pi, &ti)) in p.iter().zip(t).enumerate() {
-        let scaled = if ti == 0.0 && !semantics.at_least(3, 0) { f64::INFINITY } else { pi / ti };
+        let scaled = if ti == 0.0 && !semantics.at_least(3, 0) {
+            f64::INFINITY
+        } else {
+            pi / ti
+        };
         if scaled > max {
             max = scaled;
             best = i;
@@ -244,7 +286,10 @@ mod tests {
     #[test]
     fn thresholds_scale_probabilities() {
         let v = SparkVersion::new(3, 5);
-        assert_eq!(probability_to_prediction(&[0.6, 0.4], Some(&[0.9, 0.1]), v), 1.0);
+        assert_eq!(
+            probability_to_prediction(&[0.6, 0.4], Some(&[0.9, 0.1]), v),
+            1.0
+        );
         assert_eq!(probability_to_prediction(&[0.6, 0.4], None, v), 0.0);
     }
 

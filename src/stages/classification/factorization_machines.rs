@@ -36,7 +36,11 @@ impl FmStep {
             return Err(Fault::new(ScoreErrorKind::BadVectorSize, self.features));
         }
         let v = &x.vec;
-        let dot = if v.sparse { v.dot(&self.linear) } else { self.blas.ddot(&v.values, &self.linear) };
+        let dot = if v.sparse {
+            v.dot(&self.linear)
+        } else {
+            self.blas.ddot(&v.values, &self.linear)
+        };
         let mut y = self.intercept + dot;
         for f in 0..self.k {
             let (mut sum, mut sum_sq) = (0.0, 0.0);
@@ -61,8 +65,14 @@ impl FmStep {
                 raw.set_dense(&[-y, y]);
                 let p1 = 1.0 / (1.0 + (-y).exp());
                 prob.set_dense(&[1.0 - p1, p1]);
-                let prediction = if outputs.raw.is_none() && outputs.probability.is_some() || thresholds.is_some() {
-                    predictor::probability_to_prediction(&prob.values, thresholds.as_deref(), self.semantics)
+                let prediction = if outputs.raw.is_none() && outputs.probability.is_some()
+                    || thresholds.is_some()
+                {
+                    predictor::probability_to_prediction(
+                        &prob.values,
+                        thresholds.as_deref(),
+                        self.semantics,
+                    )
                 } else {
                     predictor::argmax(&raw.values) as f64
                 };
@@ -83,15 +93,33 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata, classifier: bool) -> Result<
     let linear = table.decode(row, "linear", |d| Ok(d.to_vector(max)?.to_dense()))?;
     let factors = table.decode(row, "factors", |d| d.to_matrix(max))?;
     if factors.rows != linear.len() {
-        return Err(meta.error(LoadErrorKind::BadData, "factors rows differ from the linear weights' length").in_column("factors"));
+        return Err(meta
+            .error(
+                LoadErrorKind::BadData,
+                "factors rows differ from the linear weights' length",
+            )
+            .in_column("factors"));
     }
-    c.begin_stage(meta, vec![("numFeatures".into(), linear.len().to_string()), ("factorSize".into(), factors.cols.to_string())])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("numFeatures".into(), linear.len().to_string()),
+            ("factorSize".into(), factors.cols.to_string()),
+        ],
+    )?;
     let semantics = c.semantics();
     let features = predictor::features_input(c, meta, Some(linear.len()))?;
     let (classifier, prediction) = if classifier {
         let outputs = predictor::classifier_outputs(c, meta, 2, true)?;
         let thresholds = predictor::thresholds(meta, 2)?;
-        (Some((outputs, thresholds, [c.hidden(ColumnType::Vector), c.hidden(ColumnType::Vector)])), None)
+        (
+            Some((
+                outputs,
+                thresholds,
+                [c.hidden(ColumnType::Vector), c.hidden(ColumnType::Vector)],
+            )),
+            None,
+        )
     } else {
         (None, predictor::regressor_output(c, meta)?)
     };

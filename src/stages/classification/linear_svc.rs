@@ -71,3 +71,52 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     }));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spark::SparkVector;
+
+    fn step(threshold: f64) -> LinearSvcStep {
+        LinearSvcStep {
+            features: 0,
+            coefficients: Coefficients::from_vector(&SparkVector {
+                size: 2,
+                indices: None,
+                values: vec![1.0, -2.0],
+            }),
+            intercept: 0.5,
+            threshold,
+            outputs: ClassifierOutputs {
+                raw: Some(1),
+                probability: None,
+                prediction: Some(2),
+            },
+            scratch: 3,
+            blas: Blas::F2j,
+        }
+    }
+
+    fn score(s: &LinearSvcStep, x: &[f64]) -> (StepResult, Vec<Slot>) {
+        let mut slots = vec![Slot::default(); 4];
+        slots[0].null = false;
+        slots[0].vec.set_dense(x);
+        let r = s.run(&mut slots);
+        (r, slots)
+    }
+
+    #[test]
+    fn raw_is_minus_and_plus_margin_and_threshold_is_strict() {
+        // m = 3 - 4 + 0.5 = -0.5
+        let (r, slots) = score(&step(0.0), &[3.0, 2.0]);
+        assert!(r.is_ok());
+        assert_eq!(slots[1].vec.values, vec![0.5, -0.5]);
+        assert_eq!(slots[2].num, 0.0);
+        let (_, slots) = score(&step(-0.5), &[3.0, 2.0]);
+        assert_eq!(slots[2].num, 0.0, "m > threshold is strict");
+        let (_, slots) = score(&step(-0.6), &[3.0, 2.0]);
+        assert_eq!(slots[2].num, 1.0);
+        let (r, _) = score(&step(0.0), &[3.0]);
+        assert!(r.is_err(), "BLAS.dot requires equal sizes");
+    }
+}

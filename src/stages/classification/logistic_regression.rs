@@ -55,12 +55,20 @@ impl LogisticRegressionStep {
             raw.reset_dense(self.num_classes);
             if self.multinomial {
                 for (k, r) in raw.values.iter_mut().enumerate() {
-                    let row = self.coefficients.get(k * self.num_features..(k + 1) * self.num_features).unwrap_or(&[]);
-                    let dot = if x.sparse { x.dot(row) } else { self.blas.gemv_row(row, &x.values) };
+                    let row = self
+                        .coefficients
+                        .get(k * self.num_features..(k + 1) * self.num_features)
+                        .unwrap_or(&[]);
+                    let dot = if x.sparse {
+                        x.dot(row)
+                    } else {
+                        self.blas.gemv_row(row, &x.values)
+                    };
                     *r = dot + self.intercepts.get(k).copied().unwrap_or(0.0);
                 }
             } else {
-                let m = margin(self.blas, x, &self.coefficients) + self.intercepts.first().copied().unwrap_or(0.0);
+                let m = margin(self.blas, x, &self.coefficients)
+                    + self.intercepts.first().copied().unwrap_or(0.0);
                 raw.values[0] = -m;
                 raw.values[1] = m;
             }
@@ -135,7 +143,11 @@ impl LogisticRegressionStep {
             } else {
                 (t / (1.0 - t)).ln()
             };
-            if raw[1] > raw_threshold { 1.0 } else { 0.0 }
+            if raw[1] > raw_threshold {
+                1.0
+            } else {
+                0.0
+            }
         }
     }
 
@@ -155,24 +167,38 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let row = table.single_row()?;
     let num_classes = table.decode(row, "numClasses", |d| d.as_i64())?;
     let num_features = table.decode(row, "numFeatures", |d| d.as_i64())?;
-    let (Ok(num_classes), Ok(num_features)) = (usize::try_from(num_classes), usize::try_from(num_features)) else {
-        return Err(meta.error(LoadErrorKind::BadData, "negative numClasses or numFeatures").in_file(&table.file));
+    let (Ok(num_classes), Ok(num_features)) =
+        (usize::try_from(num_classes), usize::try_from(num_features))
+    else {
+        return Err(meta
+            .error(LoadErrorKind::BadData, "negative numClasses or numFeatures")
+            .in_file(&table.file));
     };
     let max = c.limits().max_vector_width;
-    crate::spark::limits::check("numFeatures", num_features as u64, max).map_err(|e| e.in_file(&table.file))?;
+    crate::spark::limits::check("numFeatures", num_features as u64, max)
+        .map_err(|e| e.in_file(&table.file))?;
     let (multinomial, intercepts, coefficients) = if table.has_column("coefficientMatrix") {
         let multinomial = table.decode(row, "isMultinomial", |d| d.as_bool())?;
-        let intercepts = table.decode(row, "interceptVector", |d| Ok(d.to_vector(max)?.to_dense()))?;
+        let intercepts =
+            table.decode(row, "interceptVector", |d| Ok(d.to_vector(max)?.to_dense()))?;
         let m = table.decode(row, "coefficientMatrix", |d| d.to_matrix(max))?;
-        if m.cols != num_features || (multinomial && m.rows != num_classes) || (!multinomial && m.rows != 1) {
+        if m.cols != num_features
+            || (multinomial && m.rows != num_classes)
+            || (!multinomial && m.rows != 1)
+        {
             return Err(meta.error(
                 LoadErrorKind::BadData,
                 format!("coefficientMatrix is {}×{} for {num_classes} classes and {num_features} features", m.rows, m.cols),
             ).in_file(&table.file).in_column("coefficientMatrix"));
         }
         if intercepts.len() != m.rows {
-            return Err(meta.error(LoadErrorKind::BadData, "interceptVector length does not match coefficientMatrix")
-                .in_file(&table.file).in_column("interceptVector"));
+            return Err(meta
+                .error(
+                    LoadErrorKind::BadData,
+                    "interceptVector length does not match coefficientMatrix",
+                )
+                .in_file(&table.file)
+                .in_column("interceptVector"));
         }
         (multinomial, intercepts, m.values)
     } else {
@@ -180,13 +206,21 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         let intercept = table.decode(row, "intercept", |d| d.as_f64())?;
         let coef = table.decode(row, "coefficients", |d| Ok(d.to_vector(max)?.to_dense()))?;
         if coef.len() != num_features {
-            return Err(meta.error(LoadErrorKind::BadData, "coefficients length differs from numFeatures")
-                .in_file(&table.file).in_column("coefficients"));
+            return Err(meta
+                .error(
+                    LoadErrorKind::BadData,
+                    "coefficients length differs from numFeatures",
+                )
+                .in_file(&table.file)
+                .in_column("coefficients"));
         }
         (false, vec![intercept], coef)
     };
     if !multinomial && num_classes != 2 && num_classes != 1 {
-        return Err(meta.error(LoadErrorKind::BadData, format!("binomial model with {num_classes} classes")));
+        return Err(meta.error(
+            LoadErrorKind::BadData,
+            format!("binomial model with {num_classes} classes"),
+        ));
     }
     let num_classes = if multinomial { num_classes } else { 2 };
     let thresholds = predictor::thresholds(meta, num_classes)?;
@@ -195,12 +229,15 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         (Some(t), false) => 1.0 / (1.0 + t[0] / t[1]),
         _ => meta.f64_or("threshold", 0.5)?,
     };
-    c.begin_stage(meta, vec![
-        ("numClasses".into(), num_classes.to_string()),
-        ("numFeatures".into(), num_features.to_string()),
-        ("isMultinomial".into(), multinomial.to_string()),
-        ("threshold".into(), threshold.to_string()),
-    ])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("numClasses".into(), num_classes.to_string()),
+            ("numFeatures".into(), num_features.to_string()),
+            ("isMultinomial".into(), multinomial.to_string()),
+            ("threshold".into(), threshold.to_string()),
+        ],
+    )?;
     let semantics = c.semantics();
     let features = predictor::features_input(c, meta, Some(num_features))?;
     let outputs = predictor::classifier_outputs(c, meta, num_classes, true)?;

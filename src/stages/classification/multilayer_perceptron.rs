@@ -56,8 +56,14 @@ impl MlpStep {
         let last = self.layers.len().saturating_sub(2);
         for (l, pair) in self.layers.windows(2).enumerate() {
             let (n_in, n_out) = (pair[0], pair[1]);
-            let w = self.weights.get(offset..offset + n_in * n_out).unwrap_or(&[]);
-            let b = self.weights.get(offset + n_in * n_out..offset + (n_in + 1) * n_out).unwrap_or(&[]);
+            let w = self
+                .weights
+                .get(offset..offset + n_in * n_out)
+                .unwrap_or(&[]);
+            let b = self
+                .weights
+                .get(offset + n_in * n_out..offset + (n_in + 1) * n_out)
+                .unwrap_or(&[]);
             offset += (n_in + 1) * n_out;
             z.reset_dense(n_out);
             for (o, zo) in z.values.iter_mut().enumerate() {
@@ -65,7 +71,11 @@ impl MlpStep {
                 let mut acc = b.get(o).copied().unwrap_or(0.0);
                 for (i, &ai) in a.values.iter().enumerate() {
                     let wi = w.get(o + i * n_out).copied().unwrap_or(0.0);
-                    acc = if self.fma { ai.mul_add(wi, acc) } else { acc + wi * ai };
+                    acc = if self.fma {
+                        ai.mul_add(wi, acc)
+                    } else {
+                        acc + wi * ai
+                    };
                 }
                 *zo = acc;
             }
@@ -85,7 +95,11 @@ impl MlpStep {
                 None => predictor::argmax(&a.values) as f64,
             }
         } else {
-            predictor::probability_to_prediction(&z.values, self.thresholds.as_deref(), self.semantics)
+            predictor::probability_to_prediction(
+                &z.values,
+                self.thresholds.as_deref(),
+                self.semantics,
+            )
         };
         predictor::write_outputs(slots, &self.outputs, &a, &z, prediction);
         put_slot_vec(slots, self.scratch[0], a);
@@ -97,20 +111,40 @@ impl MlpStep {
 pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
     let row = table.single_row()?;
-    let weights = table.decode(row, "weights", |d| Ok(d.to_vector(c.limits().max_vector_width)?.to_dense()))?;
+    let weights = table.decode(row, "weights", |d| {
+        Ok(d.to_vector(c.limits().max_vector_width)?.to_dense())
+    })?;
     let layers = if table.has_column("layers") {
         table.decode(row, "layers", |d| d.i64_list())?
     } else {
-        meta.opt_i64_array("layers")?.ok_or_else(|| meta.error(LoadErrorKind::BadMetadata, "param `layers` is not set"))?
+        meta.opt_i64_array("layers")?
+            .ok_or_else(|| meta.error(LoadErrorKind::BadMetadata, "param `layers` is not set"))?
     };
     let layers: Vec<usize> = layers
         .iter()
-        .map(|&l| usize::try_from(l).ok().filter(|&l| l > 0 && (l as u64) <= c.limits().max_vector_width))
+        .map(|&l| {
+            usize::try_from(l)
+                .ok()
+                .filter(|&l| l > 0 && (l as u64) <= c.limits().max_vector_width)
+        })
         .collect::<Option<_>>()
-        .ok_or_else(|| meta.error(LoadErrorKind::BadData, "layer sizes must be positive and within limits"))?;
+        .ok_or_else(|| {
+            meta.error(
+                LoadErrorKind::BadData,
+                "layer sizes must be positive and within limits",
+            )
+        })?;
     let expected: usize = layers.windows(2).map(|p| (p[0] + 1) * p[1]).sum();
     if layers.len() < 2 || weights.len() != expected {
-        return Err(meta.error(LoadErrorKind::BadData, format!("{} weights for layers {layers:?} (expected {expected})", weights.len())).in_column("weights"));
+        return Err(meta
+            .error(
+                LoadErrorKind::BadData,
+                format!(
+                    "{} weights for layers {layers:?} (expected {expected})",
+                    weights.len()
+                ),
+            )
+            .in_column("weights"));
     }
     let num_classes = layers.last().copied().unwrap_or(0);
     c.begin_stage(meta, vec![("layers".into(), format!("{layers:?}"))])?;
@@ -119,10 +153,27 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let outputs = if semantics.at_least(3, 0) {
         predictor::classifier_outputs(c, meta, num_classes, true)?
     } else {
-        ClassifierOutputs { raw: None, probability: None, prediction: predictor::regressor_output(c, meta)? }
+        ClassifierOutputs {
+            raw: None,
+            probability: None,
+            prediction: predictor::regressor_output(c, meta)?,
+        }
     };
-    let thresholds = if semantics.at_least(3, 0) { predictor::thresholds(meta, num_classes)? } else { None };
+    let thresholds = if semantics.at_least(3, 0) {
+        predictor::thresholds(meta, num_classes)?
+    } else {
+        None
+    };
     let scratch = [c.hidden(ColumnType::Vector), c.hidden(ColumnType::Vector)];
-    c.push(Step::Mlp(MlpStep { features, layers, weights, outputs, thresholds, scratch, fma: semantics.at_least(3, 2), semantics }));
+    c.push(Step::Mlp(MlpStep {
+        features,
+        layers,
+        weights,
+        outputs,
+        thresholds,
+        scratch,
+        fma: semantics.at_least(3, 2),
+        semantics,
+    }));
     Ok(())
 }

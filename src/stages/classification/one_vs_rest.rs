@@ -70,7 +70,10 @@ impl OneVsRestStep {
         }
         if let Some(r) = self.raw {
             for k in 0..self.scores.len() {
-                let v = self.scores.get(k).map_or(0.0, |&s| slot(slots, s).vec.get(1));
+                let v = self
+                    .scores
+                    .get(k)
+                    .map_or(0.0, |&s| slot(slots, s).vec.get(1));
                 if let Some(out) = slots.get_mut(r) {
                     out.vec.values.push(v);
                 }
@@ -83,8 +86,14 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let num_classes = meta
         .extra_i64("numClasses")?
         .and_then(|n| usize::try_from(n).ok())
-        .ok_or_else(|| meta.error(LoadErrorKind::BadMetadata, "OneVsRestModel metadata has no valid `numClasses`"))?;
-    crate::spark::limits::check("numClasses", num_classes as u64, c.limits().max_stages).map_err(|e| e.in_file(&meta.file))?;
+        .ok_or_else(|| {
+            meta.error(
+                LoadErrorKind::BadMetadata,
+                "OneVsRestModel metadata has no valid `numClasses`",
+            )
+        })?;
+    crate::spark::limits::check("numClasses", num_classes as u64, c.limits().max_stages)
+        .map_err(|e| e.in_file(&meta.file))?;
     let stage = c.begin_stage(meta, vec![("numClasses".into(), num_classes.to_string())])?;
     let mut scores = Vec::with_capacity(num_classes);
     c.begin_private();
@@ -93,10 +102,12 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         let sub = Metadata::read(&c.read, &dir)?;
         c.last_raw_prediction = None;
         super::super::lower(c, &sub)?;
-        let raw = c
-            .last_raw_prediction
-            .take()
-            .ok_or_else(|| sub.error(LoadErrorKind::Schema, "OneVsRest sub-model produces no rawPrediction"))?;
+        let raw = c.last_raw_prediction.take().ok_or_else(|| {
+            sub.error(
+                LoadErrorKind::Schema,
+                "OneVsRest sub-model produces no rawPrediction",
+            )
+        })?;
         scores.push(raw);
     }
     c.end_private();
@@ -107,10 +118,21 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     };
     let prediction = predictor::regressor_output(c, meta)?;
     if let Some(p) = prediction {
-        c.set_nominal(p, Nominal { num_values: num_classes, labels: None });
+        c.set_nominal(
+            p,
+            Nominal {
+                num_values: num_classes,
+                labels: None,
+            },
+        );
     }
     let sql_argmax = c.semantics().at_least(4, 0);
-    c.push(Step::OneVsRest(OneVsRestStep { scores, raw, prediction, sql_argmax }));
+    c.push(Step::OneVsRest(OneVsRestStep {
+        scores,
+        raw,
+        prediction,
+        sql_argmax,
+    }));
     Ok(())
 }
 

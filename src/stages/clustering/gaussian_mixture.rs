@@ -73,7 +73,9 @@ impl GaussianMixtureStep {
             }
             Ok(Flow::Continue)
         })?;
-        let best = slots.get(self.scratch).map_or(0, |s| predictor::argmax(&s.vec.values));
+        let best = slots
+            .get(self.scratch)
+            .map_or(0, |s| predictor::argmax(&s.vec.values));
         if let Some(o) = self.probability {
             produce(slots, o, |slots, out| {
                 out.null = false;
@@ -94,29 +96,70 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let row = table.single_row()?;
     let max = c.limits().max_vector_width;
     let weights = table.decode(row, "weights", |d| d.f64_list())?;
-    let mus = table.decode(row, "mus", |d| d.as_list()?.iter().map(|v| Ok(v.to_vector(max)?.to_dense())).collect::<Result<Vec<_>, LoadError>>())?;
-    let sigmas = table.decode(row, "sigmas", |d| d.as_list()?.iter().map(|m| m.to_matrix(max)).collect::<Result<Vec<_>, LoadError>>())?;
+    let mus = table.decode(row, "mus", |d| {
+        d.as_list()?
+            .iter()
+            .map(|v| Ok(v.to_vector(max)?.to_dense()))
+            .collect::<Result<Vec<_>, LoadError>>()
+    })?;
+    let sigmas = table.decode(row, "sigmas", |d| {
+        d.as_list()?
+            .iter()
+            .map(|m| m.to_matrix(max))
+            .collect::<Result<Vec<_>, LoadError>>()
+    })?;
     let dim = mus.first().map_or(0, Vec::len);
-    if weights.len() != mus.len() || mus.len() != sigmas.len() || mus.iter().any(|m| m.len() != dim)
-        || sigmas.iter().any(|s| s.rows != dim || s.cols != dim) || dim > 4096
+    if weights.len() != mus.len()
+        || mus.len() != sigmas.len()
+        || mus.iter().any(|m| m.len() != dim)
+        || sigmas.iter().any(|s| s.rows != dim || s.cols != dim)
+        || dim > 4096
     {
-        return Err(meta.error(LoadErrorKind::BadData, "weights, mus and sigmas disagree in count or dimension").in_file(&table.file));
+        return Err(meta
+            .error(
+                LoadErrorKind::BadData,
+                "weights, mus and sigmas disagree in count or dimension",
+            )
+            .in_file(&table.file));
     }
     let mut components = Vec::with_capacity(weights.len());
     for ((w, mu), sigma) in weights.iter().zip(mus).zip(sigmas) {
         let (d, vectors) = symmetric_eigen(&sigma.values, dim);
         let dmax = d.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let tol = EPSILON * dmax * d.len() as f64;
-        let kept: Vec<(f64, Vec<f64>)> = d.into_iter().zip(vectors).filter(|(v, _)| *v > tol).collect();
+        let kept: Vec<(f64, Vec<f64>)> = d
+            .into_iter()
+            .zip(vectors)
+            .filter(|(v, _)| *v > tol)
+            .collect();
         if kept.is_empty() {
-            return Err(meta.error(LoadErrorKind::BadData, "a covariance matrix has no non-zero singular values").in_column("sigmas"));
+            return Err(meta
+                .error(
+                    LoadErrorKind::BadData,
+                    "a covariance matrix has no non-zero singular values",
+                )
+                .in_column("sigmas"));
         }
         let log_det: f64 = kept.iter().map(|(v, _)| v.ln()).sum();
-        let root_inv = kept.iter().map(|(v, u)| u.iter().map(|x| x * (1.0 / v).sqrt()).collect()).collect();
+        let root_inv = kept
+            .iter()
+            .map(|(v, u)| u.iter().map(|x| x * (1.0 / v).sqrt()).collect())
+            .collect();
         let u = -0.5 * (dim as f64 * (2.0 * std::f64::consts::PI).ln() + log_det);
-        components.push(Component { weight: *w, mu, root_inv, u });
+        components.push(Component {
+            weight: *w,
+            mu,
+            root_inv,
+            u,
+        });
     }
-    c.begin_stage(meta, vec![("k".into(), components.len().to_string()), ("dimension".into(), dim.to_string())])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("k".into(), components.len().to_string()),
+            ("dimension".into(), dim.to_string()),
+        ],
+    )?;
     let features = predictor::features_input(c, meta, Some(dim))?;
     let probability = match meta.str_or("probabilityCol", "probability")? {
         n if n.is_empty() => None,
@@ -127,7 +170,13 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         n => Some(c.output(meta, &n, ColumnType::Int, None)?),
     };
     let scratch = c.hidden(ColumnType::Vector);
-    c.push(Step::GaussianMixture(GaussianMixtureStep { features, components, probability, prediction, scratch }));
+    c.push(Step::GaussianMixture(GaussianMixtureStep {
+        features,
+        components,
+        probability,
+        prediction,
+        scratch,
+    }));
     Ok(())
 }
 
@@ -137,9 +186,19 @@ mod tests {
 
     fn step() -> GaussianMixtureStep {
         // Two unit-variance 1-d components at 0 and 10.
-        let comp =
-            |mu: f64| Component { weight: 0.5, mu: vec![mu], root_inv: vec![vec![1.0]], u: -0.5 * (2.0 * std::f64::consts::PI).ln() };
-        GaussianMixtureStep { features: 0, components: vec![comp(0.0), comp(10.0)], probability: None, prediction: Some(1), scratch: 2 }
+        let comp = |mu: f64| Component {
+            weight: 0.5,
+            mu: vec![mu],
+            root_inv: vec![vec![1.0]],
+            u: -0.5 * (2.0 * std::f64::consts::PI).ln(),
+        };
+        GaussianMixtureStep {
+            features: 0,
+            components: vec![comp(0.0), comp(10.0)],
+            probability: None,
+            prediction: Some(1),
+            scratch: 2,
+        }
     }
 
     fn run(x: f64) -> (Vec<f64>, f64) {

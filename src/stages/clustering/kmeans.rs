@@ -159,7 +159,11 @@ fn read_centers(c: &Compiler<'_>, meta: &Metadata) -> Result<Vec<SparkVector>, L
         });
     }
     // ml 2.0+: `clusterIdx, clusterCenter`; old RDD mllib KMeansModel: `id, point`.
-    let (idx_col, center_col) = if table.has_column("point") { ("id", "point") } else { ("clusterIdx", "clusterCenter") };
+    let (idx_col, center_col) = if table.has_column("point") {
+        ("id", "point")
+    } else {
+        ("clusterIdx", "clusterCenter")
+    };
     let mut rows: Vec<(i64, SparkVector)> = Vec::with_capacity(table.rows.len());
     for r in 0..table.rows.len() {
         let idx = table.decode(r, idx_col, Datum::as_i64)?;

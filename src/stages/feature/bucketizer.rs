@@ -12,8 +12,8 @@
 //! (`na.drop()`), which depends on columns this stage cannot see; we apply the 2.3+ rule.
 
 use super::HandleInvalid;
-use crate::kernels::search::java_binary_search;
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
+use crate::kernels::search::java_binary_search;
 use crate::plan::step::{produce, slot};
 use crate::plan::{
     ColumnType, Compiler, Fault, Flow, Nominal, Slot, SlotIndex, Step, StepResult, Want,

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::plan::step::{produce, slot};
-use crate::plan::{Flow, SlotIndex, Slot, StepResult};
+use crate::plan::{Flow, Slot, SlotIndex, StepResult};
 
 #[derive(Debug, Clone)]
 pub struct CastToString {

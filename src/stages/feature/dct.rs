@@ -40,14 +40,22 @@ impl DctStep {
                 let mut sum = 0.0;
                 if self.inverse {
                     for j in 0..n {
-                        let s = if j == 0 { (1.0 / nf).sqrt() } else { (2.0 / nf).sqrt() };
+                        let s = if j == 0 {
+                            (1.0 / nf).sqrt()
+                        } else {
+                            (2.0 / nf).sqrt()
+                        };
                         sum += s * x.vec.get(j) * (pi / nf * (k as f64 + 0.5) * j as f64).cos();
                     }
                 } else {
                     for j in 0..n {
                         sum += x.vec.get(j) * (pi / nf * (j as f64 + 0.5) * k as f64).cos();
                     }
-                    sum *= if k == 0 { (1.0 / nf).sqrt() } else { (2.0 / nf).sqrt() };
+                    sum *= if k == 0 {
+                        (1.0 / nf).sqrt()
+                    } else {
+                        (2.0 / nf).sqrt()
+                    };
                 }
                 *y = sum;
             }
@@ -64,6 +72,10 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let input = c.input(meta, &input_name, Want::Vector(None))?;
     let width = c.column(input).and_then(|col| col.width);
     let output = c.output(meta, &output_name, ColumnType::Vector, width)?;
-    c.push(Step::Dct(DctStep { input, output, inverse }));
+    c.push(Step::Dct(DctStep {
+        input,
+        output,
+        inverse,
+    }));
     Ok(())
 }

@@ -43,17 +43,30 @@ impl ElementwiseProductStep {
 
 /// Reads `{"type":1,"values":[…]}` or `{"type":0,"size","indices","values"}` as dense.
 fn scaling_vec(meta: &Metadata) -> Result<Vec<f64>, LoadError> {
-    let bad = || meta.error(LoadErrorKind::BadMetadata, "param `scalingVec` is not a vector");
-    let v = meta.param("scalingVec").ok_or_else(|| meta.error(LoadErrorKind::BadMetadata, "param `scalingVec` is not set"))?;
+    let bad = || {
+        meta.error(
+            LoadErrorKind::BadMetadata,
+            "param `scalingVec` is not a vector",
+        )
+    };
+    let v = meta
+        .param("scalingVec")
+        .ok_or_else(|| meta.error(LoadErrorKind::BadMetadata, "param `scalingVec` is not set"))?;
     let values = v.get("values").and_then(json_f64_array).ok_or_else(bad)?;
     match v.get("type").and_then(|t| t.as_i64()) {
         Some(1) => Ok(values),
         Some(0) => {
             let size = v.get("size").and_then(|s| s.as_u64()).ok_or_else(bad)? as usize;
-            let indices = v.get("indices").and_then(|i| i.as_array()).ok_or_else(bad)?;
+            let indices = v
+                .get("indices")
+                .and_then(|i| i.as_array())
+                .ok_or_else(bad)?;
             let mut dense = vec![0.0; size];
             for (i, x) in indices.iter().zip(values) {
-                let slot = i.as_u64().and_then(|i| dense.get_mut(i as usize)).ok_or_else(bad)?;
+                let slot = i
+                    .as_u64()
+                    .and_then(|i| dense.get_mut(i as usize))
+                    .ok_or_else(bad)?;
                 *slot = x;
             }
             Ok(dense)
@@ -69,6 +82,10 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     c.begin_stage(meta, vec![("size".into(), scaling.len().to_string())])?;
     let input = c.input(meta, &input_name, Want::Vector(Some(scaling.len())))?;
     let output = c.output(meta, &output_name, ColumnType::Vector, Some(scaling.len()))?;
-    c.push(Step::ElementwiseProduct(ElementwiseProductStep { input, output, scaling }));
+    c.push(Step::ElementwiseProduct(ElementwiseProductStep {
+        input,
+        output,
+        scaling,
+    }));
     Ok(())
 }

@@ -20,7 +20,11 @@ pub enum HashedInput {
     /// String column: `name=value`.
     Text { slot: SlotIndex, prefix: String },
     /// Numeric or boolean treated as a category: `name=value.toString`.
-    NumberText { slot: SlotIndex, prefix: String, ty: ColumnType },
+    NumberText {
+        slot: SlotIndex,
+        prefix: String,
+        ty: ColumnType,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -53,7 +57,10 @@ fn add(v: &mut VecBuf, index: u32, value: f64) {
 impl FeatureHasherStep {
     #[inline]
     pub fn run(&self, slots: &mut [Slot]) -> StepResult {
-        let mut text = slots.get_mut(self.text_scratch).map(|s| std::mem::take(&mut s.text)).unwrap_or_default();
+        let mut text = slots
+            .get_mut(self.text_scratch)
+            .map(|s| std::mem::take(&mut s.text))
+            .unwrap_or_default();
         let r = produce(slots, self.output, |slots, out| {
             out.null = false;
             out.vec.reset_sparse(self.num_features as usize);
@@ -65,7 +72,10 @@ impl FeatureHasherStep {
                             add(&mut out.vec, *index, x.num);
                         }
                     }
-                    HashedInput::Text { slot: s, prefix } | HashedInput::NumberText { slot: s, prefix, .. } => {
+                    HashedInput::Text { slot: s, prefix }
+                    | HashedInput::NumberText {
+                        slot: s, prefix, ..
+                    } => {
                         let x = slot(slots, *s);
                         if x.null {
                             continue;
@@ -73,15 +83,24 @@ impl FeatureHasherStep {
                         text.clear();
                         text.push_str(prefix);
                         match input {
-                            HashedInput::NumberText { ty: ColumnType::Bool, .. } => text.push_str(if x.num != 0.0 { "true" } else { "false" }),
-                            HashedInput::NumberText { ty: ColumnType::Int, .. } => {
+                            HashedInput::NumberText {
+                                ty: ColumnType::Bool,
+                                ..
+                            } => text.push_str(if x.num != 0.0 { "true" } else { "false" }),
+                            HashedInput::NumberText {
+                                ty: ColumnType::Int,
+                                ..
+                            } => {
                                 use std::fmt::Write;
                                 let _ = write!(text, "{}", x.num as i64);
                             }
-                            HashedInput::NumberText { .. } => java_double_to_string(x.num, &mut text),
+                            HashedInput::NumberText { .. } => {
+                                java_double_to_string(x.num, &mut text)
+                            }
                             _ => text.push_str(&x.text),
                         }
-                        let index = non_negative_mod(hash_bytes(text.as_bytes(), SEED), self.num_features);
+                        let index =
+                            non_negative_mod(hash_bytes(text.as_bytes(), SEED), self.num_features);
                         add(&mut out.vec, index, 1.0);
                     }
                 }
@@ -102,26 +121,58 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let num_features = u32::try_from(num_features)
         .ok()
         .filter(|&n| n > 0 && n <= i32::MAX as u32 && u64::from(n) <= c.limits().max_vector_width)
-        .ok_or_else(|| meta.error(LoadErrorKind::BadMetadata, format!("numFeatures {num_features} is out of range")))?;
+        .ok_or_else(|| {
+            meta.error(
+                LoadErrorKind::BadMetadata,
+                format!("numFeatures {num_features} is out of range"),
+            )
+        })?;
     let output_name = meta.str_or("outputCol", &format!("{}__output", meta.uid))?;
-    c.begin_stage(meta, vec![("numFeatures".into(), num_features.to_string()), ("inputCols".into(), names.join(","))])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("numFeatures".into(), num_features.to_string()),
+            ("inputCols".into(), names.join(",")),
+        ],
+    )?;
     let mut inputs = Vec::with_capacity(names.len());
     for name in &names {
         let is_categorical = categorical.contains(name);
         // A raw column's type is not in the model: categorical ones default to string.
-        let want = if is_categorical && c.lookup(name).is_none() && !c.declared.contains_key(name) { Want::String } else { Want::NumericOrString };
+        let want = if is_categorical && c.lookup(name).is_none() && !c.declared.contains_key(name) {
+            Want::String
+        } else {
+            Want::NumericOrString
+        };
         let slot = c.input(meta, name, want)?;
         let ty = c.column(slot).map_or(ColumnType::Double, |col| col.ty);
         let prefix = format!("{name}=");
         inputs.push(match ty {
             ColumnType::String => HashedInput::Text { slot, prefix },
             ColumnType::Bool => HashedInput::NumberText { slot, prefix, ty },
-            t if is_categorical => HashedInput::NumberText { slot, prefix, ty: t },
-            _ => HashedInput::Real { slot, index: non_negative_mod(hash_bytes(name.as_bytes(), SEED), num_features) },
+            t if is_categorical => HashedInput::NumberText {
+                slot,
+                prefix,
+                ty: t,
+            },
+            _ => HashedInput::Real {
+                slot,
+                index: non_negative_mod(hash_bytes(name.as_bytes(), SEED), num_features),
+            },
         });
     }
-    let output = c.output(meta, &output_name, ColumnType::Vector, Some(num_features as usize))?;
+    let output = c.output(
+        meta,
+        &output_name,
+        ColumnType::Vector,
+        Some(num_features as usize),
+    )?;
     let text_scratch = c.hidden(ColumnType::String);
-    c.push(Step::FeatureHasher(FeatureHasherStep { inputs, output, num_features, text_scratch }));
+    c.push(Step::FeatureHasher(FeatureHasherStep {
+        inputs,
+        output,
+        num_features,
+        text_scratch,
+    }));
     Ok(())
 }

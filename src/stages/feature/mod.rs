@@ -2,15 +2,15 @@
 
 pub mod cast;
 pub mod dct;
-pub mod polynomial_expansion;
 pub mod elementwise_product;
 pub mod feature_hasher;
 pub mod pca;
+pub mod polynomial_expansion;
+pub mod string_indexer;
+pub mod vector_assembler;
 pub mod vector_indexer;
 pub mod vector_slicer;
 pub mod word2vec;
-pub mod string_indexer;
-pub mod vector_assembler;
 // Text stages.
 pub mod count_vectorizer;
 pub mod hashing_tf;
@@ -42,7 +42,10 @@ pub enum HandleInvalid {
 }
 
 impl HandleInvalid {
-    pub fn parse(meta: &crate::spark::Metadata, default: &str) -> Result<Self, crate::error::LoadError> {
+    pub fn parse(
+        meta: &crate::spark::Metadata,
+        default: &str,
+    ) -> Result<Self, crate::error::LoadError> {
         match meta.str_or("handleInvalid", default)?.as_str() {
             "error" => Ok(HandleInvalid::Error),
             "skip" => Ok(HandleInvalid::Skip),

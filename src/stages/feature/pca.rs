@@ -34,8 +34,15 @@ impl PcaStep {
             out.null = false;
             out.vec.reset_dense(self.k);
             for (j, y) in out.vec.values.iter_mut().enumerate() {
-                let row = self.components.get(j * self.num_features..(j + 1) * self.num_features).unwrap_or(&[]);
-                *y = if x.vec.sparse { x.vec.dot(row) } else { self.blas.gemv_row(row, &x.vec.values) };
+                let row = self
+                    .components
+                    .get(j * self.num_features..(j + 1) * self.num_features)
+                    .unwrap_or(&[]);
+                *y = if x.vec.sparse {
+                    x.vec.dot(row)
+                } else {
+                    self.blas.gemv_row(row, &x.vec.values)
+                };
             }
             Ok(Flow::Continue)
         })
@@ -48,7 +55,12 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let pc = table.decode(row, "pc", |d| d.to_matrix(c.limits().max_vector_width))?;
     let (num_features, k) = (pc.rows, pc.cols);
     if k == 0 {
-        return Err(meta.error(LoadErrorKind::BadData, "principal component matrix has no columns").in_column("pc"));
+        return Err(meta
+            .error(
+                LoadErrorKind::BadData,
+                "principal component matrix has no columns",
+            )
+            .in_column("pc"));
     }
     let mut components = Vec::with_capacity(num_features * k);
     for j in 0..k {
@@ -58,10 +70,23 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     }
     let input_name = meta.str_or("inputCol", "features")?;
     let output_name = meta.str_or("outputCol", &format!("{}__output", meta.uid))?;
-    c.begin_stage(meta, vec![("k".into(), k.to_string()), ("numFeatures".into(), num_features.to_string())])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("k".into(), k.to_string()),
+            ("numFeatures".into(), num_features.to_string()),
+        ],
+    )?;
     let blas = Blas::for_version(c.semantics());
     let input = c.input(meta, &input_name, Want::Vector(Some(num_features)))?;
     let output = c.output(meta, &output_name, ColumnType::Vector, Some(k))?;
-    c.push(Step::Pca(PcaStep { input, output, num_features, k, components, blas }));
+    c.push(Step::Pca(PcaStep {
+        input,
+        output,
+        num_features,
+        k,
+        components,
+        blas,
+    }));
     Ok(())
 }

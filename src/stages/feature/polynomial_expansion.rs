@@ -4,7 +4,9 @@
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::plan::step::{produce, slot};
-use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, VecBuf, Want};
+use crate::plan::{
+    ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, VecBuf, Want,
+};
 use crate::spark::Metadata;
 
 /// Inputs wider than this are refused: the recursion is as deep as the input is wide.
@@ -28,7 +30,14 @@ pub fn poly_size(n: usize, d: usize) -> u64 {
     r
 }
 
-fn expand_dense(values: &[f64], last: isize, degree: usize, multiplier: f64, out: &mut [f64], cur: i64) -> i64 {
+fn expand_dense(
+    values: &[f64],
+    last: isize,
+    degree: usize,
+    multiplier: f64,
+    out: &mut [f64],
+    cur: i64,
+) -> i64 {
     if multiplier != 0.0 {
         if degree == 0 || last < 0 {
             if cur >= 0 {
@@ -51,7 +60,15 @@ fn expand_dense(values: &[f64], last: isize, degree: usize, multiplier: f64, out
     cur + poly_size((last + 1) as usize, degree) as i64
 }
 
-fn expand_sparse(x: &VecBuf, last: isize, last_feature: isize, degree: usize, multiplier: f64, out: &mut VecBuf, cur: i64) -> i64 {
+fn expand_sparse(
+    x: &VecBuf,
+    last: isize,
+    last_feature: isize,
+    degree: usize,
+    multiplier: f64,
+    out: &mut VecBuf,
+    cur: i64,
+) -> i64 {
     if multiplier != 0.0 {
         if degree == 0 || last < 0 {
             if cur >= 0 {
@@ -90,10 +107,25 @@ impl PolynomialExpansionStep {
             out.null = false;
             if x.vec.sparse {
                 out.vec.reset_sparse(size as usize);
-                expand_sparse(&x.vec, x.vec.indices.len() as isize - 1, n as isize - 1, self.degree, 1.0, &mut out.vec, -1);
+                expand_sparse(
+                    &x.vec,
+                    x.vec.indices.len() as isize - 1,
+                    n as isize - 1,
+                    self.degree,
+                    1.0,
+                    &mut out.vec,
+                    -1,
+                );
             } else {
                 out.vec.reset_dense(size as usize);
-                expand_dense(&x.vec.values, n as isize - 1, self.degree, 1.0, &mut out.vec.values, -1);
+                expand_dense(
+                    &x.vec.values,
+                    n as isize - 1,
+                    self.degree,
+                    1.0,
+                    &mut out.vec.values,
+                    -1,
+                );
             }
             Ok(Flow::Continue)
         })
@@ -105,14 +137,26 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let degree = usize::try_from(degree)
         .ok()
         .filter(|&d| (1..=64).contains(&d))
-        .ok_or_else(|| meta.error(LoadErrorKind::BadMetadata, format!("degree {degree} is not between 1 and 64")))?;
+        .ok_or_else(|| {
+            meta.error(
+                LoadErrorKind::BadMetadata,
+                format!("degree {degree} is not between 1 and 64"),
+            )
+        })?;
     let input_name = meta.required_str("inputCol")?;
     let output_name = meta.str_or("outputCol", &format!("{}__output", meta.uid))?;
     c.begin_stage(meta, vec![("degree".into(), degree.to_string())])?;
     let input = c.input(meta, &input_name, Want::Vector(None))?;
-    let width = c.column(input).and_then(|col| col.width).map(|n| poly_size(n, degree).saturating_sub(1) as usize);
+    let width = c
+        .column(input)
+        .and_then(|col| col.width)
+        .map(|n| poly_size(n, degree).saturating_sub(1) as usize);
     let output = c.output(meta, &output_name, ColumnType::Vector, width)?;
-    c.push(Step::PolynomialExpansion(PolynomialExpansionStep { input, output, degree }));
+    c.push(Step::PolynomialExpansion(PolynomialExpansionStep {
+        input,
+        output,
+        degree,
+    }));
     Ok(())
 }
 

@@ -7,7 +7,9 @@ use rustc_hash::FxHashMap;
 use super::HandleInvalid;
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::plan::step::{produce, slot};
-use crate::plan::{ColumnType, Compiler, Fault, Flow, Nominal, Slot, SlotIndex, Step, StepResult, Want};
+use crate::plan::{
+    ColumnType, Compiler, Fault, Flow, Nominal, Slot, SlotIndex, Step, StepResult, Want,
+};
 use crate::spark::{parquet, Metadata};
 
 #[derive(Debug, Clone)]
@@ -31,13 +33,21 @@ impl StringIndexerStep {
         for col in &self.columns {
             let flow = produce(slots, col.output, |slots, out| {
                 let src = slot(slots, col.input);
-                let found = if src.null { None } else { col.index.get(src.text.as_str()) };
+                let found = if src.null {
+                    None
+                } else {
+                    col.index.get(src.text.as_str())
+                };
                 match (found, self.handle_invalid) {
                     (Some(&i), _) => out.set_num(i),
                     (None, HandleInvalid::Keep) => out.set_num(col.unknown),
                     (None, HandleInvalid::Skip) => return Ok(Flow::Skip),
                     (None, HandleInvalid::Error) => {
-                        let kind = if src.null { ScoreErrorKind::NullValue } else { ScoreErrorKind::UnseenCategory };
+                        let kind = if src.null {
+                            ScoreErrorKind::NullValue
+                        } else {
+                            ScoreErrorKind::UnseenCategory
+                        };
                         return Err(Fault::new(kind, col.input));
                     }
                 }
@@ -55,27 +65,41 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let inputs = meta.columns("inputCol", "inputCols")?;
     let outputs = meta.columns("outputCol", "outputCols")?;
     if inputs.len() != outputs.len() {
-        return Err(meta.error(LoadErrorKind::BadMetadata, "inputCols and outputCols differ in length"));
+        return Err(meta.error(
+            LoadErrorKind::BadMetadata,
+            "inputCols and outputCols differ in length",
+        ));
     }
     let handle_invalid = HandleInvalid::parse(meta, "error")?;
     let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
     let row = table.single_row()?;
     let labels_array: Vec<Vec<String>> = if table.has_column("labelsArray") {
-        table.decode(row, "labelsArray", |d| d.as_list()?.iter().map(|l| l.str_list()).collect())?
+        table.decode(row, "labelsArray", |d| {
+            d.as_list()?.iter().map(|l| l.str_list()).collect()
+        })?
     } else {
         vec![table.decode(row, "labels", |d| d.str_list())?]
     };
     if labels_array.len() != inputs.len() {
-        return Err(meta.error(
-            LoadErrorKind::BadData,
-            format!("{} label arrays for {} input columns", labels_array.len(), inputs.len()),
-        ).in_file(&table.file));
+        return Err(meta
+            .error(
+                LoadErrorKind::BadData,
+                format!(
+                    "{} label arrays for {} input columns",
+                    labels_array.len(),
+                    inputs.len()
+                ),
+            )
+            .in_file(&table.file));
     }
-    c.begin_stage(meta, vec![
-        ("inputCols".into(), inputs.join(",")),
-        ("outputCols".into(), outputs.join(",")),
-        ("handleInvalid".into(), handle_invalid.name().into()),
-    ])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("inputCols".into(), inputs.join(",")),
+            ("outputCols".into(), outputs.join(",")),
+            ("handleInvalid".into(), handle_invalid.name().into()),
+        ],
+    )?;
     let mut columns = Vec::with_capacity(inputs.len());
     for ((input, output), labels) in inputs.iter().zip(&outputs).zip(labels_array) {
         // Spark 3+ skips (with a warning) a column the DataFrame does not have.
@@ -93,11 +117,25 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         if handle_invalid == HandleInvalid::Keep {
             shown.push("__unknown".into());
         }
-        c.set_nominal(out, Nominal { num_values: shown.len(), labels: Some(shown) });
-        columns.push(IndexedColumn { input, output: out, index, unknown: labels.len() as f64 });
+        c.set_nominal(
+            out,
+            Nominal {
+                num_values: shown.len(),
+                labels: Some(shown),
+            },
+        );
+        columns.push(IndexedColumn {
+            input,
+            output: out,
+            index,
+            unknown: labels.len() as f64,
+        });
     }
     if !columns.is_empty() {
-        c.push(Step::StringIndexer(StringIndexerStep { columns, handle_invalid }));
+        c.push(Step::StringIndexer(StringIndexerStep {
+            columns,
+            handle_invalid,
+        }));
     }
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! `handleInvalid` exists since 2.4; older writers fail on null and let NaN through.
 
 use super::HandleInvalid;
-use crate::kernels::compress::{compress, CompressRule};
 use crate::error::{LoadError, ScoreErrorKind};
+use crate::kernels::compress::{compress, CompressRule};
 use crate::plan::step::{produce, return_scratch, slot, take_scratch};
 use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, Want};
 use crate::spark::Metadata;
@@ -39,7 +39,11 @@ impl VectorAssemblerStep {
                 match self.handle_invalid {
                     HandleInvalid::Skip => return Ok(Flow::Skip),
                     HandleInvalid::Error => {
-                        let kind = if s.null { ScoreErrorKind::NullValue } else { ScoreErrorKind::NanValue };
+                        let kind = if s.null {
+                            ScoreErrorKind::NullValue
+                        } else {
+                            ScoreErrorKind::NanValue
+                        };
                         return Err(Fault::new(kind, input.slot));
                     }
                     HandleInvalid::Keep => {
@@ -97,12 +101,18 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let names = meta.opt_str_array("inputCols")?.unwrap_or_default();
     let output = meta.str_or("outputCol", &format!("{}__output", meta.uid))?;
     let handle_invalid = HandleInvalid::parse(meta, "error")?;
-    let nan_is_error = c.semantics_override.or(meta.spark_version).is_none_or(|v| v.at_least(2, 4));
-    c.begin_stage(meta, vec![
-        ("inputCols".into(), names.join(",")),
-        ("outputCol".into(), output.clone()),
-        ("handleInvalid".into(), handle_invalid.name().into()),
-    ])?;
+    let nan_is_error = c
+        .semantics_override
+        .or(meta.spark_version)
+        .is_none_or(|v| v.at_least(2, 4));
+    c.begin_stage(
+        meta,
+        vec![
+            ("inputCols".into(), names.join(",")),
+            ("outputCol".into(), output.clone()),
+            ("handleInvalid".into(), handle_invalid.name().into()),
+        ],
+    )?;
     let mut inputs = Vec::with_capacity(names.len());
     let mut total = Some(0usize);
     for name in &names {
@@ -112,11 +122,22 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             _ => (false, Some(1)),
         };
         total = total.zip(width).map(|(t, w)| t + w);
-        inputs.push(AssembledInput { slot, is_vector, width });
+        inputs.push(AssembledInput {
+            slot,
+            is_vector,
+            width,
+        });
     }
     let out = c.output(meta, &output, ColumnType::Vector, total)?;
     let scratch = c.hidden(ColumnType::Vector);
     let compress_rule = CompressRule::for_version(c.semantics());
-    c.push(Step::VectorAssembler(VectorAssemblerStep { inputs, output: out, handle_invalid, nan_is_error, scratch, compress_rule }));
+    c.push(Step::VectorAssembler(VectorAssemblerStep {
+        inputs,
+        output: out,
+        handle_invalid,
+        nan_is_error,
+        scratch,
+        compress_rule,
+    }));
     Ok(())
 }

@@ -40,7 +40,11 @@ fn key(v: f64) -> u64 {
 impl CategoryMap {
     #[inline]
     fn lookup(&self, v: f64, handle: HandleInvalid) -> Result<f64, Option<ScoreErrorKind>> {
-        let found = if v.is_nan() { Err(0) } else { self.values.binary_search_by_key(&key(v), |e| e.0) };
+        let found = if v.is_nan() {
+            Err(0)
+        } else {
+            self.values.binary_search_by_key(&key(v), |e| e.0)
+        };
         match found {
             Ok(k) => Ok(self.values.get(k).map(|e| e.1).unwrap_or(0.0)),
             Err(_) => match handle {
@@ -92,10 +96,16 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
     let row = table.single_row()?;
     let num_features = table.decode(row, "numFeatures", |d| d.as_i64())?;
-    let num_features = usize::try_from(num_features)
-        .map_err(|_| meta.error(LoadErrorKind::BadData, "negative numFeatures").in_column("numFeatures"))?;
-    crate::spark::limits::check("numFeatures", num_features as u64, c.limits().max_vector_width)
-        .map_err(|e| e.in_file(&table.file))?;
+    let num_features = usize::try_from(num_features).map_err(|_| {
+        meta.error(LoadErrorKind::BadData, "negative numFeatures")
+            .in_column("numFeatures")
+    })?;
+    crate::spark::limits::check(
+        "numFeatures",
+        num_features as u64,
+        c.limits().max_vector_width,
+    )
+    .map_err(|e| e.in_file(&table.file))?;
     let mut maps = table.decode(row, "categoryMaps", |d| {
         d.as_map()?
             .iter()
@@ -118,14 +128,23 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let handle_invalid = HandleInvalid::parse(meta, "error")?;
     let input_name = meta.str_or("inputCol", "features")?;
     let output_name = meta.str_or("outputCol", &format!("{}__output", meta.uid))?;
-    c.begin_stage(meta, vec![
-        ("numFeatures".into(), num_features.to_string()),
-        ("categoricalFeatures".into(), maps.len().to_string()),
-        ("handleInvalid".into(), handle_invalid.name().into()),
-    ])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("numFeatures".into(), num_features.to_string()),
+            ("categoricalFeatures".into(), maps.len().to_string()),
+            ("handleInvalid".into(), handle_invalid.name().into()),
+        ],
+    )?;
     let input = c.input(meta, &input_name, Want::Vector(Some(num_features)))?;
     let output = c.output(meta, &output_name, ColumnType::Vector, Some(num_features))?;
-    c.push(Step::VectorIndexer(VectorIndexerStep { input, output, num_features, maps, handle_invalid }));
+    c.push(Step::VectorIndexer(VectorIndexerStep {
+        input,
+        output,
+        num_features,
+        maps,
+        handle_invalid,
+    }));
     Ok(())
 }
 
@@ -143,6 +162,9 @@ mod tests {
         // NaN == NaN is false in Scala: never found, even when NaN is a key.
         assert_eq!(m.lookup(f64::NAN, HandleInvalid::Keep), Ok(3.0));
         assert_eq!(m.lookup(f64::NAN, HandleInvalid::Skip), Err(None));
-        assert_eq!(m.lookup(2.0, HandleInvalid::Error), Err(Some(ScoreErrorKind::UnseenCategory)));
+        assert_eq!(
+            m.lookup(2.0, HandleInvalid::Error),
+            Err(Some(ScoreErrorKind::UnseenCategory))
+        );
     }
 }

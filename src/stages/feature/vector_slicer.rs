@@ -34,14 +34,18 @@ impl VectorSliceStep {
                 for (k, &i) in self.indices.iter().enumerate() {
                     if let Ok(pos) = v.indices.binary_search(&i) {
                         out.vec.indices.push(k as u32);
-                        out.vec.values.push(v.values.get(pos).copied().unwrap_or(0.0));
+                        out.vec
+                            .values
+                            .push(v.values.get(pos).copied().unwrap_or(0.0));
                     }
                 }
             } else {
                 out.vec.reset_dense(0);
                 out.vec.size = self.indices.len();
                 for &i in &self.indices {
-                    out.vec.values.push(v.values.get(i as usize).copied().unwrap_or(0.0));
+                    out.vec
+                        .values
+                        .push(v.values.get(i as usize).copied().unwrap_or(0.0));
                 }
             }
             Ok(Flow::Continue)
@@ -56,7 +60,12 @@ fn check_indices(meta: &Metadata, indices: &[i64], max: u64) -> Result<Vec<u32>,
             u32::try_from(i)
                 .ok()
                 .filter(|&i| u64::from(i) < max)
-                .ok_or_else(|| meta.error(LoadErrorKind::BadData, format!("feature index {i} is out of range")))
+                .ok_or_else(|| {
+                    meta.error(
+                        LoadErrorKind::BadData,
+                        format!("feature index {i} is out of range"),
+                    )
+                })
         })
         .collect()
 }
@@ -86,12 +95,21 @@ pub fn lower_selector(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadE
     lower_slice(c, meta, "featuresCol", indices)
 }
 
-fn lower_slice(c: &mut Compiler<'_>, meta: &Metadata, input_param: &str, indices: Vec<u32>) -> Result<(), LoadError> {
+fn lower_slice(
+    c: &mut Compiler<'_>,
+    meta: &Metadata,
+    input_param: &str,
+    indices: Vec<u32>,
+) -> Result<(), LoadError> {
     let input_name = meta.str_or(input_param, "features")?;
     let output_name = meta.str_or("outputCol", &format!("{}__output", meta.uid))?;
     c.begin_stage(meta, vec![("indices".into(), format!("{indices:?}"))])?;
     let input = c.input(meta, &input_name, Want::Vector(None))?;
     let output = c.output(meta, &output_name, ColumnType::Vector, Some(indices.len()))?;
-    c.push(Step::VectorSlice(VectorSliceStep { input, output, indices }));
+    c.push(Step::VectorSlice(VectorSliceStep {
+        input,
+        output,
+        indices,
+    }));
     Ok(())
 }

@@ -14,12 +14,19 @@ use crate::spark::{parquet, Metadata};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum LinearKind {
     /// Logistic score, thresholded when a threshold is set.
-    Logistic { threshold: Option<f64> },
+    Logistic {
+        threshold: Option<f64>,
+    },
     /// Margin, thresholded when a threshold is set.
-    Svm { threshold: Option<f64> },
+    Svm {
+        threshold: Option<f64>,
+    },
     Regression,
     /// `numClasses - 1` weight blocks of `block` entries (numFeatures, +1 with a bias).
-    Multiclass { classes: usize, block: usize },
+    Multiclass {
+        classes: usize,
+        block: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -90,10 +97,18 @@ impl MllibLinearStep {
 pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
     let row = table.single_row()?;
-    let weights = table.decode(row, "weights", |d| Ok(d.to_vector(c.limits().max_vector_width)?.to_dense()))?;
+    let weights = table.decode(row, "weights", |d| {
+        Ok(d.to_vector(c.limits().max_vector_width)?.to_dense())
+    })?;
     let intercept = table.decode(row, "intercept", |d| d.as_f64())?;
     let threshold = if table.has_column("threshold") {
-        table.decode(row, "threshold", |d| if d.is_null() { Ok(None) } else { d.as_f64().map(Some) })?
+        table.decode(row, "threshold", |d| {
+            if d.is_null() {
+                Ok(None)
+            } else {
+                d.as_f64().map(Some)
+            }
+        })?
     } else {
         None
     };
@@ -104,10 +119,20 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "LogisticRegressionModel" if num_classes > 2 => {
             let classes = usize::try_from(num_classes).unwrap_or(2);
             let block = weights.len() / (classes - 1);
-            let nf = declared_features.and_then(|n| usize::try_from(n).ok()).unwrap_or(block);
+            let nf = declared_features
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(block);
             if block * (classes - 1) != weights.len() || (block != nf && block != nf + 1) {
-                return Err(meta.error(LoadErrorKind::BadData, format!(
-                    "{} weights do not form {} blocks for {nf} features", weights.len(), classes - 1)).in_column("weights"));
+                return Err(meta
+                    .error(
+                        LoadErrorKind::BadData,
+                        format!(
+                            "{} weights do not form {} blocks for {nf} features",
+                            weights.len(),
+                            classes - 1
+                        ),
+                    )
+                    .in_column("weights"));
             }
             (LinearKind::Multiclass { classes, block }, nf)
         }
@@ -115,11 +140,24 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "SVMModel" => (LinearKind::Svm { threshold }, weights.len()),
         _ => (LinearKind::Regression, weights.len()),
     };
-    c.begin_stage(meta, vec![
-        ("numFeatures".into(), num_features.to_string()),
-        ("threshold".into(), threshold.map_or("none".into(), |t| t.to_string())),
-    ])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("numFeatures".into(), num_features.to_string()),
+            (
+                "threshold".into(),
+                threshold.map_or("none".into(), |t| t.to_string()),
+            ),
+        ],
+    )?;
     let (input, output) = super::columns(c, meta, Some(num_features))?;
-    c.push(Step::MllibLinear(MllibLinearStep { input, output, num_features, weights, intercept, kind }));
+    c.push(Step::MllibLinear(MllibLinearStep {
+        input,
+        output,
+        num_features,
+        weights,
+        intercept,
+        kind,
+    }));
     Ok(())
 }

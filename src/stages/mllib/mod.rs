@@ -12,7 +12,11 @@ use crate::spark::parquet::Table;
 use crate::spark::{Metadata, SparkVersion};
 
 /// The `features` input and `prediction` output every mllib model uses here.
-pub fn columns(c: &mut Compiler<'_>, meta: &Metadata, num_features: Option<usize>) -> Result<(SlotIndex, SlotIndex), LoadError> {
+pub fn columns(
+    c: &mut Compiler<'_>,
+    meta: &Metadata,
+    num_features: Option<usize>,
+) -> Result<(SlotIndex, SlotIndex), LoadError> {
     let input = c.input(meta, "features", Want::Vector(num_features))?;
     let output = c.output(meta, "prediction", ColumnType::Double, None)?;
     Ok((input, output))

@@ -36,7 +36,8 @@ impl MllibNaiveBayesStep {
         // `predict` takes negative and NaN features as they are (unlike ml's NaiveBayes).
         if self.bernoulli {
             let mut invalid = false;
-            x.vec.for_each_active(|_, v| invalid |= v != 0.0 && v != 1.0);
+            x.vec
+                .for_each_active(|_, v| invalid |= v != 0.0 && v != 1.0);
             if invalid {
                 return Err(Fault::new(ScoreErrorKind::InvalidValue, self.input));
             }
@@ -44,7 +45,10 @@ impl MllibNaiveBayesStep {
         let mut best = 0usize;
         let mut max = f64::NEG_INFINITY;
         for (k, &b) in self.bias.iter().enumerate() {
-            let row = self.weights.get(k * self.num_features..(k + 1) * self.num_features).unwrap_or(&[]);
+            let row = self
+                .weights
+                .get(k * self.num_features..(k + 1) * self.num_features)
+                .unwrap_or(&[]);
             let p = x.vec.dot(row) + b;
             if k == 0 || p > max {
                 max = p;
@@ -64,7 +68,9 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let row = table.single_row()?;
     let labels = table.decode(row, "labels", |d| d.f64_list())?;
     let pi = table.decode(row, "pi", |d| d.f64_list())?;
-    let theta: Vec<Vec<f64>> = table.decode(row, "theta", |d| d.as_list()?.iter().map(|r| r.f64_list()).collect())?;
+    let theta: Vec<Vec<f64>> = table.decode(row, "theta", |d| {
+        d.as_list()?.iter().map(|r| r.f64_list()).collect()
+    })?;
     let model_type = if table.has_column("modelType") {
         table.decode(row, "modelType", |d| d.as_str().map(str::to_string))?
     } else {
@@ -73,11 +79,26 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let bernoulli = match model_type.as_str() {
         "multinomial" => false,
         "bernoulli" => true,
-        other => return Err(meta.error(LoadErrorKind::BadData, format!("unknown modelType `{other}`")).in_column("modelType")),
+        other => {
+            return Err(meta
+                .error(
+                    LoadErrorKind::BadData,
+                    format!("unknown modelType `{other}`"),
+                )
+                .in_column("modelType"))
+        }
     };
     let num_features = theta.first().map_or(0, Vec::len);
-    if labels.len() != pi.len() || theta.len() != pi.len() || theta.iter().any(|r| r.len() != num_features) {
-        return Err(meta.error(LoadErrorKind::BadData, "labels, pi and theta disagree on the class or feature count").in_file(&table.file));
+    if labels.len() != pi.len()
+        || theta.len() != pi.len()
+        || theta.iter().any(|r| r.len() != num_features)
+    {
+        return Err(meta
+            .error(
+                LoadErrorKind::BadData,
+                "labels, pi and theta disagree on the class or feature count",
+            )
+            .in_file(&table.file));
     }
     let mut bias = pi;
     let mut weights = Vec::with_capacity(theta.len() * num_features);
@@ -94,8 +115,22 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             }
         }
     }
-    c.begin_stage(meta, vec![("modelType".into(), model_type), ("numClasses".into(), labels.len().to_string())])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("modelType".into(), model_type),
+            ("numClasses".into(), labels.len().to_string()),
+        ],
+    )?;
     let (input, output) = super::columns(c, meta, Some(num_features))?;
-    c.push(Step::MllibNaiveBayes(MllibNaiveBayesStep { input, output, num_features, labels, bias, weights, bernoulli }));
+    c.push(Step::MllibNaiveBayes(MllibNaiveBayesStep {
+        input,
+        output,
+        num_features,
+        labels,
+        bias,
+        weights,
+        bernoulli,
+    }));
     Ok(())
 }

@@ -53,7 +53,9 @@ pub enum VoteOrder {
 
 /// `scala.util.hashing.byteswap32`.
 fn byteswap32(v: i32) -> i32 {
-    v.wrapping_mul(0x9e37_75cd_u32 as i32).swap_bytes().wrapping_mul(0x9e37_75cd_u32 as i32)
+    v.wrapping_mul(0x9e37_75cd_u32 as i32)
+        .swap_bytes()
+        .wrapping_mul(0x9e37_75cd_u32 as i32)
 }
 
 /// Scala 2.12 `HashTable.index` for an Int key: the top bits of `rotateRight(byteswap32(k),
@@ -100,7 +102,11 @@ fn before_213(a: i32, b: i32, len: u32) -> bool {
     let hash = |k: i32| k ^ ((k as u32) >> 16) as i32;
     let (ha, hb) = (hash(a), hash(b));
     let (ia, ib) = (ha as u32 & (len - 1), hb as u32 & (len - 1));
-    if ia != ib { ia < ib } else { ha < hb }
+    if ia != ib {
+        ia < ib
+    } else {
+        ha < hb
+    }
 }
 
 impl MllibTreeStep {
@@ -108,7 +114,10 @@ impl MllibTreeStep {
     pub fn run(&self, slots: &mut [Slot]) -> StepResult {
         let mut sum = 0.0;
         let mut single = f64::NAN;
-        let mut tally = slots.get_mut(self.votes).map(|s| std::mem::take(&mut s.vec)).unwrap_or_default();
+        let mut tally = slots
+            .get_mut(self.votes)
+            .map(|s| std::mem::take(&mut s.vec))
+            .unwrap_or_default();
         tally.indices.clear();
         tally.values.clear();
         // Scala 2.13's table size: it doubles on any `update` (new key or not) that finds
@@ -124,7 +133,8 @@ impl MllibTreeStep {
                 Combine::Vote => {
                     // `tree.predict(features).toInt`, stored as the label's bits.
                     let label = p as i32 as u32;
-                    if tally.indices.len() + 1 >= (len_213 as usize * 3 / 4) && len_213 < (1 << 30) {
+                    if tally.indices.len() + 1 >= (len_213 as usize * 3 / 4) && len_213 < (1 << 30)
+                    {
                         len_213 *= 2;
                     }
                     match tally.indices.iter().position(|&l| l == label) {
@@ -164,7 +174,11 @@ impl MllibTreeStep {
                                 VoteOrder::Scala212 => before_212((label, rank), (bl, br), n),
                                 VoteOrder::Scala213 => before_213(label, bl, len_213),
                             };
-                            if first { Some((label, rank, w)) } else { Some((bl, br, bw)) }
+                            if first {
+                                Some((label, rank, w))
+                            } else {
+                                Some((bl, br, bw))
+                            }
                         }
                         _ => Some((label, rank, w)),
                     };
@@ -185,27 +199,48 @@ impl MllibTreeStep {
     }
 }
 
-fn node(row: &[Datum], cols: &[usize; 6]) -> Result<(i64, i64, f64, InputSplit, i64, i64), LoadError> {
-    let get = |k: usize| row.get(cols[k]).ok_or_else(|| LoadError::bad_data("short row"));
+fn node(
+    row: &[Datum],
+    cols: &[usize; 6],
+) -> Result<(i64, i64, f64, InputSplit, i64, i64), LoadError> {
+    let get = |k: usize| {
+        row.get(cols[k])
+            .ok_or_else(|| LoadError::bad_data("short row"))
+    };
     let id = get(0)?.as_i64()?;
     let predict = get(1)?.field("predict")?.as_f64()?;
     let is_leaf = get(2)?.as_bool()?;
     let split = get(3)?;
-    let left = if get(4)?.is_null() { -1 } else { get(4)?.as_i64()? };
-    let right = if get(5)?.is_null() { -1 } else { get(5)?.as_i64()? };
+    let left = if get(4)?.is_null() {
+        -1
+    } else {
+        get(4)?.as_i64()?
+    };
+    let right = if get(5)?.is_null() {
+        -1
+    } else {
+        get(5)?.as_i64()?
+    };
     let s = if is_leaf || split.is_null() {
         InputSplit::Leaf
     } else {
         let feature = split.field("feature")?.as_i64()?;
         match split.field("featureType")?.as_i64()? {
-            0 => InputSplit::Continuous { feature, threshold: split.field("threshold")?.as_f64()? },
+            0 => InputSplit::Continuous {
+                feature,
+                threshold: split.field("threshold")?.as_f64()?,
+            },
             _ => {
                 let cats = split.field("categories")?.f64_list()?;
                 // "contains" semantics: with at most half of k categories on the left, the
                 // kernel sends every other value (and non-integers) right.
                 let max = cats.iter().copied().fold(0.0f64, f64::max);
                 let k = ((2 * cats.len()) as f64).max(max + 1.0) as i64;
-                InputSplit::Categorical { feature, num_categories: k, left_categories: cats }
+                InputSplit::Categorical {
+                    feature,
+                    num_categories: k,
+                    left_categories: cats,
+                }
             }
         }
     };
@@ -226,19 +261,41 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let tree_col = table.column_index("treeId")?;
     let mut trees: std::collections::BTreeMap<i64, Vec<MllibNode>> = Default::default();
     for row in &table.rows {
-        let tree = row.get(tree_col).ok_or_else(|| LoadError::bad_data("short row"))?.as_i64().map_err(|e| e.in_file(&table.file))?;
-        let (id, _, predict, split, left, right) = node(row, &cols).map_err(|e| e.in_file(&table.file))?;
-        trees.entry(tree).or_default().push((id, predict, split, left, right));
+        let tree = row
+            .get(tree_col)
+            .ok_or_else(|| LoadError::bad_data("short row"))?
+            .as_i64()
+            .map_err(|e| e.in_file(&table.file))?;
+        let (id, _, predict, split, left, right) =
+            node(row, &cols).map_err(|e| e.in_file(&table.file))?;
+        trees
+            .entry(tree)
+            .or_default()
+            .push((id, predict, split, left, right));
     }
-    let extra = |key: &str| meta.raw.get("metadata").and_then(|m| m.get(key)).or_else(|| meta.raw.get(key));
-    let algo = extra("algo").and_then(Value::as_str).unwrap_or("Classification").to_string();
-    let strategy = extra("combiningStrategy").and_then(Value::as_str).unwrap_or("").to_string();
+    let extra = |key: &str| {
+        meta.raw
+            .get("metadata")
+            .and_then(|m| m.get(key))
+            .or_else(|| meta.raw.get(key))
+    };
+    let algo = extra("algo")
+        .and_then(Value::as_str)
+        .unwrap_or("Classification")
+        .to_string();
+    let strategy = extra("combiningStrategy")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let weights: Vec<f64> = extra("treeWeights")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_f64).collect())
         .unwrap_or_else(|| vec![1.0; trees.len()]);
     if weights.len() != trees.len() {
-        return Err(meta.error(LoadErrorKind::BadData, format!("{} trees but {} tree weights", trees.len(), weights.len())));
+        return Err(meta.error(
+            LoadErrorKind::BadData,
+            format!("{} trees but {} tree weights", trees.len(), weights.len()),
+        ));
     }
     let classification = algo == "Classification";
     let combine = match (meta.short_class(), strategy.as_str(), classification) {
@@ -246,36 +303,72 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         (_, "Vote", _) => Combine::Vote,
         (_, "Average", _) => Combine::Average,
         (_, "Sum", c) => Combine::Sum(c),
-        (_, other, _) => return Err(meta.error(LoadErrorKind::BadMetadata, format!("unknown combiningStrategy `{other}`"))),
+        (_, other, _) => {
+            return Err(meta.error(
+                LoadErrorKind::BadMetadata,
+                format!("unknown combiningStrategy `{other}`"),
+            ))
+        }
     };
     let mut model: TreeModel = empty_model(LeafStats::None);
     for (tree, mut nodes) in trees {
         // Heap ids → 0..n-1 in id order (children keep larger ids than their parent).
         nodes.sort_by_key(|n| n.0);
-        let rank = |id: i64| nodes.binary_search_by_key(&id, |n| n.0).map_or(-1, |r| r as i64);
+        let rank = |id: i64| {
+            nodes
+                .binary_search_by_key(&id, |n| n.0)
+                .map_or(-1, |r| r as i64)
+        };
         let read: Vec<ReadNode> = nodes
             .iter()
             .enumerate()
             .map(|(r, (_, predict, split, left, right))| ReadNode {
                 node: InputNode {
                     id: r as i64,
-                    left: if matches!(split, InputSplit::Leaf) { -1 } else { rank(*left) },
-                    right: if matches!(split, InputSplit::Leaf) { -1 } else { rank(*right) },
+                    left: if matches!(split, InputSplit::Leaf) {
+                        -1
+                    } else {
+                        rank(*left)
+                    },
+                    right: if matches!(split, InputSplit::Leaf) {
+                        -1
+                    } else {
+                        rank(*right)
+                    },
                     split: split.clone(),
                 },
                 prediction: *predict,
                 stats: Vec::new(),
             })
             .collect();
-        push_tree(c, &mut model, read, None, &table.file, Some(tree)).map_err(|e| e.in_stage(&meta.uid, &meta.class))?;
+        push_tree(c, &mut model, read, None, &table.file, Some(tree))
+            .map_err(|e| e.in_stage(&meta.uid, &meta.class))?;
     }
     model.weights = weights;
-    c.begin_stage(meta, vec![("algo".into(), algo), ("trees".into(), model.weights.len().to_string())])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("algo".into(), algo),
+            ("trees".into(), model.weights.len().to_string()),
+        ],
+    )?;
     let (input, output) = super::columns(c, meta, None)?;
     let scratch = c.hidden(crate::plan::ColumnType::Vector);
     let votes = c.hidden(crate::plan::ColumnType::Vector);
-    let vote_order = if c.semantics().at_least(4, 0) { VoteOrder::Scala213 } else { VoteOrder::Scala212 };
-    c.push(Step::MllibTree(MllibTreeStep { input, output, model, combine, scratch, votes, vote_order }));
+    let vote_order = if c.semantics().at_least(4, 0) {
+        VoteOrder::Scala213
+    } else {
+        VoteOrder::Scala212
+    };
+    c.push(Step::MllibTree(MllibTreeStep {
+        input,
+        output,
+        model,
+        combine,
+        scratch,
+        votes,
+        vote_order,
+    }));
     Ok(())
 }
 
@@ -285,7 +378,11 @@ mod tests {
 
     /// The iteration order of labels inserted in the given order, by repeated minimum.
     fn order(labels: &[i32], before: impl Fn((i32, usize), (i32, usize)) -> bool) -> Vec<i32> {
-        let mut left: Vec<(i32, usize)> = labels.iter().enumerate().map(|(k, &l)| (l, k + 1)).collect();
+        let mut left: Vec<(i32, usize)> = labels
+            .iter()
+            .enumerate()
+            .map(|(k, &l)| (l, k + 1))
+            .collect();
         let mut out = Vec::new();
         while !left.is_empty() {
             let mut best = 0;
@@ -324,8 +421,14 @@ mod tests {
 
     #[test]
     fn scala_213_is_ascending_for_small_labels() {
-        assert_eq!(order(&[2, 0, 1], |a, b| before_213(a.0, b.0, 16)), vec![0, 1, 2]);
+        assert_eq!(
+            order(&[2, 0, 1], |a, b| before_213(a.0, b.0, 16)),
+            vec![0, 1, 2]
+        );
         // 17 & 15 = 1: bucket 1 comes before bucket 2.
-        assert_eq!(order(&[2, 17], |a, b| before_213(a.0, b.0, 16)), vec![17, 2]);
+        assert_eq!(
+            order(&[2, 17], |a, b| before_213(a.0, b.0, 16)),
+            vec![17, 2]
+        );
     }
 }

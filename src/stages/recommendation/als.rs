@@ -70,7 +70,10 @@ impl AlsStep {
     pub fn run(&self, slots: &mut [Slot]) -> StepResult {
         let user = integral_id(slot(slots, self.user), self.user)?;
         let item = integral_id(slot(slots, self.item), self.item)?;
-        let prediction = match (self.users.row(user, self.rank), self.items.row(item, self.rank)) {
+        let prediction = match (
+            self.users.row(user, self.rank),
+            self.items.row(item, self.rank),
+        ) {
             (Some(u), Some(i)) => float_dot(u, i),
             _ => f32::NAN,
         };
@@ -87,12 +90,20 @@ impl AlsStep {
     /// `Model::recommend`). Returns how many entries were written (0 for an unknown id),
     /// best first. Allocates nothing.
     pub fn recommend(&self, for_user: bool, id: i32, out: &mut [(i32, f32)]) -> usize {
-        let (src, dst) = if for_user { (&self.users, &self.items) } else { (&self.items, &self.users) };
-        let Some(query) = src.row(id, self.rank) else { return 0 };
+        let (src, dst) = if for_user {
+            (&self.users, &self.items)
+        } else {
+            (&self.items, &self.users)
+        };
+        let Some(query) = src.row(id, self.rank) else {
+            return 0;
+        };
         let k = out.len();
         let mut filled = 0usize;
         for (r, &cand) in dst.ids.iter().enumerate() {
-            let Some(f) = dst.values.get(r * self.rank..(r + 1) * self.rank) else { continue };
+            let Some(f) = dst.values.get(r * self.rank..(r + 1) * self.rank) else {
+                continue;
+            };
             let score = if self.fma {
                 let mut acc = 0.0f32;
                 for (a, b) in f.iter().zip(query) {
@@ -104,7 +115,9 @@ impl AlsStep {
             };
             // Position: after every entry with a higher score, or an equal score and lower id.
             let better = |e: &(i32, f32)| e.1 > score || (e.1 == score && e.0 < cand);
-            let pos = out.get(..filled).map_or(0, |s| s.iter().take_while(|e| better(e)).count());
+            let pos = out
+                .get(..filled)
+                .map_or(0, |s| s.iter().take_while(|e| better(e)).count());
             if pos >= k {
                 continue;
             }
@@ -119,26 +132,61 @@ impl AlsStep {
     }
 }
 
-fn read_factors(c: &Compiler<'_>, meta: &Metadata, sub: &str, rank: usize) -> Result<Factors, LoadError> {
+fn read_factors(
+    c: &Compiler<'_>,
+    meta: &Metadata,
+    sub: &str,
+    rank: usize,
+) -> Result<Factors, LoadError> {
     let table = parquet::read_table(&c.read, &meta.dir.join(sub))?;
     let id_col = table.column_index("id")?;
     let f_col = table.column_index("features")?;
-    crate::spark::limits::check("factor values", (table.rows.len() as u64).saturating_mul(rank as u64), c.limits().max_rows.saturating_mul(64))
-        .map_err(|e| e.in_file(&table.file))?;
+    crate::spark::limits::check(
+        "factor values",
+        (table.rows.len() as u64).saturating_mul(rank as u64),
+        c.limits().max_rows.saturating_mul(64),
+    )
+    .map_err(|e| e.in_file(&table.file))?;
     let mut f = Factors::default();
     f.ids.reserve(table.rows.len());
     f.values.reserve(table.rows.len() * rank);
     let bad = |msg: String| meta.error(LoadErrorKind::BadData, msg).in_file(&table.file);
     for row in &table.rows {
-        let (Some(id), Some(features)) = (row.get(id_col), row.get(f_col)) else { return Err(bad("short row".into())) };
-        let id = i32::try_from(id.as_i64().map_err(|e| e.in_column("id").in_file(&table.file))?).map_err(|_| bad("id out of int range".into()))?;
-        let values = features.f64_list().map_err(|e| e.in_column("features").in_file(&table.file))?;
+        let (Some(id), Some(features)) = (row.get(id_col), row.get(f_col)) else {
+            return Err(bad("short row".into()));
+        };
+        let id = i32::try_from(
+            id.as_i64()
+                .map_err(|e| e.in_column("id").in_file(&table.file))?,
+        )
+        .map_err(|_| bad("id out of int range".into()))?;
+        let values = features
+            .f64_list()
+            .map_err(|e| e.in_column("features").in_file(&table.file))?;
         if values.len() != rank {
-            return Err(bad(format!("factor of id {id} has {} values, rank is {rank}", values.len())).in_column("features"));
+            return Err(bad(format!(
+                "factor of id {id} has {} values, rank is {rank}",
+                values.len()
+            ))
+            .in_column("features"));
         }
-        if f.index.insert(id, f.ids.len() as u32).is_some() {
-            return Err(bad(format!("id {id} appears twice")).in_column("id"));
+        // A directory saved twice without clearing holds every id twice (seen in a published
+        // model): Spark's join then sees the same factors twice, which scores the same. Only
+        // differing duplicates are ambiguous.
+        if let Some(&r) = f.index.get(&id) {
+            let r = r as usize;
+            let same = f
+                .values
+                .get(r * rank..(r + 1) * rank)
+                .is_some_and(|old| old.iter().zip(&values).all(|(a, b)| f64::from(*a) == *b));
+            if same {
+                continue;
+            }
+            return Err(
+                bad(format!("id {id} appears twice with different factors")).in_column("id")
+            );
         }
+        f.index.insert(id, f.ids.len() as u32);
         f.ids.push(id);
         f.values.extend(values.iter().map(|&v| v as f32));
     }
@@ -149,8 +197,14 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let rank = meta
         .extra_i64("rank")?
         .and_then(|r| usize::try_from(r).ok())
-        .ok_or_else(|| meta.error(LoadErrorKind::BadMetadata, "ALSModel metadata has no valid `rank`"))?;
-    crate::spark::limits::check("rank", rank as u64, c.limits().max_vector_width).map_err(|e| e.in_file(&meta.file))?;
+        .ok_or_else(|| {
+            meta.error(
+                LoadErrorKind::BadMetadata,
+                "ALSModel metadata has no valid `rank`",
+            )
+        })?;
+    crate::spark::limits::check("rank", rank as u64, c.limits().max_vector_width)
+        .map_err(|e| e.in_file(&meta.file))?;
     let users = read_factors(c, meta, "userFactors", rank)?;
     let items = read_factors(c, meta, "itemFactors", rank)?;
     let user_col = meta.str_or("userCol", "user")?;
@@ -160,21 +214,42 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let drop_cold_start = match strategy.as_str() {
         "nan" => false,
         "drop" => true,
-        other => return Err(meta.error(LoadErrorKind::BadMetadata, format!("coldStartStrategy `{other}` is not nan or drop"))),
+        other => {
+            return Err(meta.error(
+                LoadErrorKind::BadMetadata,
+                format!("coldStartStrategy `{other}` is not nan or drop"),
+            ))
+        }
     };
-    c.begin_stage(meta, vec![
-        ("rank".into(), rank.to_string()),
-        ("users".into(), users.ids.len().to_string()),
-        ("items".into(), items.ids.len().to_string()),
-        ("coldStartStrategy".into(), strategy),
-    ])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("rank".into(), rank.to_string()),
+            ("users".into(), users.ids.len().to_string()),
+            ("items".into(), items.ids.len().to_string()),
+            ("coldStartStrategy".into(), strategy),
+        ],
+    )?;
     let fma = c.semantics().at_least(3, 2);
     let user = c.input(meta, &user_col, Want::Numeric)?;
     c.prefer_type(user, ColumnType::Int);
     let item = c.input(meta, &item_col, Want::Numeric)?;
     c.prefer_type(item, ColumnType::Int);
-    let output = if prediction.is_empty() { None } else { Some(c.output(meta, &prediction, ColumnType::Float, None)?) };
-    c.push(Step::Als(AlsStep { user, item, output, rank, users, items, drop_cold_start, fma }));
+    let output = if prediction.is_empty() {
+        None
+    } else {
+        Some(c.output(meta, &prediction, ColumnType::Float, None)?)
+    };
+    c.push(Step::Als(AlsStep {
+        user,
+        item,
+        output,
+        rank,
+        users,
+        items,
+        drop_cold_start,
+        fma,
+    }));
     Ok(())
 }
 
@@ -183,13 +258,30 @@ mod tests {
     use super::*;
 
     fn step() -> AlsStep {
-        let mut users = Factors { ids: vec![7], values: vec![1.0, 2.0], ..Default::default() };
+        let mut users = Factors {
+            ids: vec![7],
+            values: vec![1.0, 2.0],
+            ..Default::default()
+        };
         users.index.insert(7, 0);
-        let mut items = Factors { ids: vec![1, 2, 3], values: vec![1.0, 0.0, 0.0, 1.0, 2.0, 0.0], ..Default::default() };
+        let mut items = Factors {
+            ids: vec![1, 2, 3],
+            values: vec![1.0, 0.0, 0.0, 1.0, 2.0, 0.0],
+            ..Default::default()
+        };
         for (i, id) in [1, 2, 3].iter().enumerate() {
             items.index.insert(*id, i as u32);
         }
-        AlsStep { user: 0, item: 1, output: None, rank: 2, users, items, drop_cold_start: false, fma: false }
+        AlsStep {
+            user: 0,
+            item: 1,
+            output: None,
+            rank: 2,
+            users,
+            items,
+            drop_cold_start: false,
+            fma: false,
+        }
     }
 
     #[test]

@@ -38,7 +38,11 @@ impl AftStep {
             s.null = false;
             s.vec.reset_dense(self.factors.len());
             for (q, f) in s.vec.values.iter_mut().zip(&self.factors) {
-                *q = if self.legacy { lambda * f.exp() } else { lambda * f };
+                *q = if self.legacy {
+                    lambda * f.exp()
+                } else {
+                    lambda * f
+                };
             }
         }
         Ok(Flow::Continue)
@@ -48,7 +52,9 @@ impl AftStep {
 pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
     let row = table.single_row()?;
-    let coefficients = table.decode(row, "coefficients", |d| Ok(d.to_vector(c.limits().max_vector_width)?.to_dense()))?;
+    let coefficients = table.decode(row, "coefficients", |d| {
+        Ok(d.to_vector(c.limits().max_vector_width)?.to_dense())
+    })?;
     let intercept = table.decode(row, "intercept", |d| d.as_f64())?;
     let scale = table.decode(row, "scale", |d| d.as_f64())?;
     let probabilities = meta
@@ -58,7 +64,13 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let legacy = !c.semantics().at_least(3, 0);
     let factors = probabilities
         .iter()
-        .map(|&p| if legacy { (-(1.0 - p).ln()).ln() / (1.0 / scale) } else { ((-(-p).ln_1p()).ln() * scale).exp() })
+        .map(|&p| {
+            if legacy {
+                (-(1.0 - p).ln()).ln() / (1.0 / scale)
+            } else {
+                ((-(-p).ln_1p()).ln() * scale).exp()
+            }
+        })
         .collect::<Vec<_>>();
     let features = crate::stages::predictor::features_input(c, meta, Some(coefficients.len()))?;
     let prediction = crate::stages::predictor::regressor_output(c, meta)?;
@@ -66,6 +78,14 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         Some(name) => Some(c.output(meta, &name, ColumnType::Vector, Some(factors.len()))?),
         None => None,
     };
-    c.push(Step::Aft(AftStep { features, prediction, quantiles, coefficients, intercept, factors, legacy }));
+    c.push(Step::Aft(AftStep {
+        features,
+        prediction,
+        quantiles,
+        coefficients,
+        intercept,
+        factors,
+        legacy,
+    }));
     Ok(())
 }

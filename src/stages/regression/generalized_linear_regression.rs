@@ -76,7 +76,11 @@ fn erfc(x: f64) -> f64 {
         }
         (-z * z).exp() / (f * std::f64::consts::PI.sqrt())
     };
-    if x < 0.0 { 2.0 - r } else { r }
+    if x < 0.0 {
+        2.0 - r
+    } else {
+        r
+    }
 }
 
 impl Link {
@@ -91,7 +95,11 @@ impl Link {
             Link::CLogLog => 1.0 - (-eta.exp()).exp(),
             Link::Sqrt => eta * eta,
             Link::Power(p) => {
-                if p == 0.0 { eta.exp() } else { eta.powf(1.0 / p) }
+                if p == 0.0 {
+                    eta.exp()
+                } else {
+                    eta.powf(1.0 / p)
+                }
             }
         }
     }
@@ -126,7 +134,11 @@ impl Family {
                 }
             }
             Family::Gaussian => {
-                if mu.is_infinite() { f64::MAX.copysign(mu) } else { mu }
+                if mu.is_infinite() {
+                    f64::MAX.copysign(mu)
+                } else {
+                    mu
+                }
             }
         }
     }
@@ -157,7 +169,9 @@ impl GlrStep {
         let offset = match self.offset {
             Some(o) => {
                 let s = slot(slots, o);
-                if s.null { return Err(Fault::new(ScoreErrorKind::NullValue, o)); }
+                if s.null {
+                    return Err(Fault::new(ScoreErrorKind::NullValue, o));
+                }
                 s.num
             }
             None => 0.0,
@@ -177,7 +191,9 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
     let row = table.single_row()?;
     let intercept = table.decode(row, "intercept", |d| d.as_f64())?;
-    let coefficients = table.decode(row, "coefficients", |d| Ok(d.to_vector(c.limits().max_vector_width)?.to_dense()))?;
+    let coefficients = table.decode(row, "coefficients", |d| {
+        Ok(d.to_vector(c.limits().max_vector_width)?.to_dense())
+    })?;
     let family_name = meta.str_or("family", "gaussian")?.to_lowercase();
     let variance_power = meta.f64_or("variancePower", 0.0)?;
     let bad = |what: String| meta.error(LoadErrorKind::BadMetadata, what);
@@ -197,7 +213,12 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         other => return Err(bad(format!("unknown family `{other}`"))),
     };
     let link = if family_name == "tweedie" {
-        match meta.is_set("linkPower").then(|| meta.opt_f64("linkPower")).transpose()?.flatten() {
+        match meta
+            .is_set("linkPower")
+            .then(|| meta.opt_f64("linkPower"))
+            .transpose()?
+            .flatten()
+        {
             Some(0.0) => Link::Log,
             Some(1.0) => Link::Identity,
             Some(-1.0) => Link::Inverse,
@@ -211,7 +232,13 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     } else {
         default_link
     };
-    c.begin_stage(meta, vec![("family".into(), family_name), ("link".into(), format!("{link:?}"))])?;
+    c.begin_stage(
+        meta,
+        vec![
+            ("family".into(), family_name),
+            ("link".into(), format!("{link:?}")),
+        ],
+    )?;
     let features = crate::stages::predictor::features_input(c, meta, Some(coefficients.len()))?;
     let offset = match meta.opt_str("offsetCol")?.filter(|s| !s.is_empty()) {
         Some(name) => Some(c.input(meta, &name, Want::Numeric)?),
@@ -222,7 +249,16 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         Some(name) => Some(c.output(meta, &name, ColumnType::Double, None)?),
         None => None,
     };
-    c.push(Step::Glr(GlrStep { features, offset, prediction, link_prediction, coefficients, intercept, link, family }));
+    c.push(Step::Glr(GlrStep {
+        features,
+        offset,
+        prediction,
+        link_prediction,
+        coefficients,
+        intercept,
+        link,
+        family,
+    }));
     Ok(())
 }
 

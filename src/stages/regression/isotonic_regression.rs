@@ -30,7 +30,9 @@ impl IsotonicStep {
             Err(0) => first,
             Err(i) if i == b.len() => last,
             Err(i) => match (b.get(i - 1), p.get(i - 1), b.get(i), p.get(i)) {
-                (Some(&x1), Some(&y1), Some(&x2), Some(&y2)) => y1 + (y2 - y1) * (x - x1) / (x2 - x1),
+                (Some(&x1), Some(&y1), Some(&x2), Some(&y2)) => {
+                    y1 + (y2 - y1) * (x - x1) / (x2 - x1)
+                }
                 _ => f64::NAN,
             },
         }
@@ -73,13 +75,24 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let boundaries = table.decode(row, "boundaries", |d| d.f64_list())?;
     let predictions = table.decode(row, "predictions", |d| d.f64_list())?;
     if boundaries.len() != predictions.len() || boundaries.is_empty() {
-        return Err(meta.error(LoadErrorKind::BadData, "boundaries and predictions differ in length or are empty").in_file(&table.file));
+        return Err(meta
+            .error(
+                LoadErrorKind::BadData,
+                "boundaries and predictions differ in length or are empty",
+            )
+            .in_file(&table.file));
     }
-    let feature_index = usize::try_from(meta.i64_or("featureIndex", 0)?).map_err(|_| meta.error(LoadErrorKind::BadMetadata, "negative featureIndex"))?;
-    c.begin_stage(meta, vec![("boundaries".into(), boundaries.len().to_string())])?;
+    let feature_index = usize::try_from(meta.i64_or("featureIndex", 0)?)
+        .map_err(|_| meta.error(LoadErrorKind::BadMetadata, "negative featureIndex"))?;
+    c.begin_stage(
+        meta,
+        vec![("boundaries".into(), boundaries.len().to_string())],
+    )?;
     let name = meta.str_or("featuresCol", "features")?;
     let features = c.input(meta, &name, Want::NumericOrVector)?;
-    let is_vector = c.column(features).is_some_and(|col| col.ty == ColumnType::Vector);
+    let is_vector = c
+        .column(features)
+        .is_some_and(|col| col.ty == ColumnType::Vector);
     let prediction = crate::stages::predictor::regressor_output(c, meta)?;
     c.push(Step::Isotonic(IsotonicStep {
         features,

@@ -77,7 +77,7 @@ impl GbtClassifierStep {
         if let ([r0, r1], [p0, p1]) = (raw.values.as_mut_slice(), prob.values.as_mut_slice()) {
             *r0 = -m;
             *r1 = m;
-            *p0 = 1.0 / (1.0 + (-2.0 * *r0).exp());
+            *p0 = log_loss_probability(*r0);
             *p1 = 1.0 - *p0;
         }
         let p = predictor::prediction_from(
@@ -92,6 +92,12 @@ impl GbtClassifierStep {
         put_slot_vec(slots, self.prob_scratch, prob);
         Ok(Flow::Continue)
     }
+}
+
+/// `LogLoss.computeProbability(raw0)` = `1 / (1 + exp(-2 * raw0))`, with `raw0 = -margin`.
+#[inline]
+fn log_loss_probability(raw0: f64) -> f64 {
+    1.0 / (1.0 + (-2.0 * raw0).exp())
 }
 
 #[derive(Debug, Clone)]
@@ -193,4 +199,19 @@ pub fn lower_regressor(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), Load
         prediction,
     }));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probability_of_class_zero_is_sigmoid_of_minus_twice_the_margin() {
+        let m = 0.75f64;
+        assert!((log_loss_probability(-m) - 1.0 / (1.0 + (2.0 * m).exp())).abs() < 1e-16);
+        assert_eq!(log_loss_probability(-0.0), 0.5);
+        assert_eq!(log_loss_probability(f64::NEG_INFINITY), 0.0);
+        assert_eq!(log_loss_probability(f64::INFINITY), 1.0);
+        assert!(log_loss_probability(f64::NAN).is_nan());
+    }
 }
