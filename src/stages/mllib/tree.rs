@@ -125,7 +125,7 @@ impl MllibTreeStep {
         let mut len_213 = 16u32;
         let model = &self.model;
         let combine = self.combine;
-        model.traverse(slots, self.input, self.scratch, |tree, leaf| {
+        let walked = model.traverse(slots, self.input, self.scratch, |tree, leaf| {
             let p = model.leaf_prediction(leaf);
             let w = model.weights.get(tree).copied().unwrap_or(1.0);
             match combine {
@@ -151,7 +151,14 @@ impl MllibTreeStep {
                 }
                 Combine::Average | Combine::Sum(_) => sum += p * w,
             }
-        })?;
+        });
+        if let Err(fault) = walked {
+            // Hand the tally buffer back first, so a failing row costs no reallocation.
+            if let Some(s) = slots.get_mut(self.votes) {
+                s.vec = tally;
+            }
+            return Err(fault);
+        }
         let prediction = match combine {
             Combine::Single => single,
             Combine::Vote => {
