@@ -46,14 +46,40 @@ fn spark_4_3_0() {
     suite("4.3.0");
 }
 
+/// Every other fixture set, `tests/spark/fixtures-<topic>/spark-<version>` (one generator
+/// script per topic, `gen_fixtures_<topic>.py`).
+fn suites_more(version: &str) {
+    let dir = common::repo().join("tests/spark");
+    let mut roots: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("fixtures-"))
+        })
+        .map(|p| p.join(format!("spark-{version}")))
+        .filter(|p| p.is_dir())
+        .collect();
+    roots.sort();
+    assert!(
+        !roots.is_empty(),
+        "no tests/spark/fixtures-*/spark-{version}"
+    );
+    for root in roots {
+        suite_at(&root, version);
+    }
+}
+
 #[test]
 fn spark_3_5_9_more() {
-    suite_at(&root("fixtures-more", "3.5.9"), "3.5.9");
+    suites_more("3.5.9");
 }
 
 #[test]
 fn spark_4_3_0_more() {
-    suite_at(&root("fixtures-more", "4.3.0"), "4.3.0");
+    suites_more("4.3.0");
 }
 
 /// Ratings from `recommendForUserSubset` go through Spark's BLAS, whose float summation order

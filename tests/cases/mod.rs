@@ -43,9 +43,25 @@ pub fn fixture_root() -> PathBuf {
     repo().join("tests/spark/fixtures")
 }
 
-/// The Spark-made cases of tests/spark/gen_fixtures_more.py (committed), named `more/...`.
-pub fn fixture_more_root() -> PathBuf {
-    repo().join("tests/spark/fixtures-more")
+/// The other Spark-made fixture sets: every `tests/spark/fixtures-<topic>` directory (made by
+/// `gen_fixtures_<topic>.py`), sorted, so a new topic needs no change here.
+pub fn fixture_more_roots() -> Vec<PathBuf> {
+    let dir = repo().join("tests/spark");
+    let mut roots: Vec<PathBuf> = fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.is_dir()
+                        && p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("fixtures-"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    roots.sort();
+    roots
 }
 
 /// Spark-made cases, sorted by name: every `<root>/<suite>/<case>` with a `model/` directory.
@@ -53,10 +69,18 @@ pub fn fixture_cases() -> Vec<Case> {
     cases_under(&fixture_root(), "")
 }
 
-/// The fixtures-more cases, named `more/<suite>/<case>`. Not in `fixture_cases`: some have
-/// very wide outputs (FeatureHasher's 2^18) that the 2,000-row thread test cannot hold.
+/// The cases of every `fixtures-<topic>` set, named `<topic>/<suite>/<case>`.
 pub fn fixture_more_cases() -> Vec<Case> {
-    cases_under(&fixture_more_root(), "more/")
+    let mut cases = Vec::new();
+    for root in fixture_more_roots() {
+        let name = root.file_name().map(|n| n.to_string_lossy().to_string());
+        let topic = name
+            .as_deref()
+            .unwrap_or("")
+            .trim_start_matches("fixtures-");
+        cases.extend(cases_under(&root, &format!("{topic}/")));
+    }
+    cases
 }
 
 fn cases_under(root: &Path, prefix: &str) -> Vec<Case> {
