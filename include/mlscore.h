@@ -170,6 +170,10 @@ enum mlscore_status
      */
     MLSCORE_STATUS_UNKNOWN_COLUMN = 113,
     /**
+     * The model has no stage that recommends (an ALS model).
+     */
+    MLSCORE_STATUS_NOT_RECOMMENDER = 114,
+    /**
      * A file or directory could not be read.
      */
     MLSCORE_STATUS_IO = 200,
@@ -388,7 +392,8 @@ typedef struct mlscore_load_options mlscore_load_options;
  * mlscore_model_output_index(), mlscore_model_prediction_output(), mlscore_model_class_count(),
  * mlscore_model_class_label(), mlscore_model_input_width(), mlscore_model_output_width(),
  * mlscore_model_flat_output_count(), mlscore_model_flat_output(), mlscore_model_spark_version(),
- * mlscore_model_stage_count(), mlscore_model_stage_uid(), mlscore_model_stage_class().
+ * mlscore_model_stage_count(), mlscore_model_stage_uid(), mlscore_model_stage_class(),
+ * mlscore_model_recommend_for_user(), mlscore_model_recommend_for_item().
  */
 typedef struct mlscore_model mlscore_model;
 
@@ -721,6 +726,36 @@ const char *mlscore_model_stage_uid(const mlscore_model *model, size_t index);
  * lives as long as `model`. NULL when `model` is NULL or `index` is out of range.
  */
 const char *mlscore_model_stage_class(const mlscore_model *model, size_t index);
+
+/**
+ * The `k` items with the highest predicted rating for `user`, as Spark's ALS
+ * `recommendForUserSubset` gives them: best first, equal ratings by ascending item id.
+ * Writes `*written` (≤ k) ids and ratings into `item_ids` and `ratings` (each holding at
+ * least `k` elements; both may be NULL when `k` is 0). A user the model has no factors for
+ * gives MLSCORE_STATUS_OK with `*written` = 0 (Spark returns no row for it). Allocates
+ * nothing; thread-safe.
+ * @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _MISALIGNED_POINTER, _NOT_RECOMMENDER, _PANIC.
+ */
+MLSCORE_MUST_USE
+mlscore_status mlscore_model_recommend_for_user(const mlscore_model *model,
+                                                int32_t user,
+                                                size_t k,
+                                                int32_t *item_ids,
+                                                float *ratings,
+                                                size_t *written);
+
+/**
+ * The `k` users with the highest predicted rating for `item`, as Spark's ALS
+ * `recommendForItemSubset` gives them; otherwise as mlscore_model_recommend_for_user().
+ * @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _MISALIGNED_POINTER, _NOT_RECOMMENDER, _PANIC.
+ */
+MLSCORE_MUST_USE
+mlscore_status mlscore_model_recommend_for_item(const mlscore_model *model,
+                                                int32_t item,
+                                                size_t k,
+                                                int32_t *user_ids,
+                                                float *ratings,
+                                                size_t *written);
 
 /**
  * Opens a session on `model`. On success stores it in `*session`; the caller owns it and

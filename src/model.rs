@@ -304,12 +304,19 @@ impl Model {
 
 impl Model {
     /// Top-N recommendations from the model's ALS stage, as Spark's `recommendForUserSubset`
-    /// (`for_user`) or `recommendForItemSubset` give them: (id, rating) best first into `out`
-    /// (its length is N). Returns how many were written: 0 for an id without factors (Spark
+    /// (`for_user`) or `recommendForItemSubset` give them: ids and ratings best first, ties by
+    /// ascending id, into `ids` and `ratings` (N is the shorter length; parallel arrays so C,
+    /// Java and Python callers can pass their own buffers). Returns how many were written: 0 for an id without factors (Spark
     /// returns no row), `None` when the model has no ALS stage. Allocates nothing.
-    pub fn recommend(&self, for_user: bool, id: i32, out: &mut [(i32, f32)]) -> Option<usize> {
+    pub fn recommend(
+        &self,
+        for_user: bool,
+        id: i32,
+        ids: &mut [i32],
+        ratings: &mut [f32],
+    ) -> Option<usize> {
         self.plan().steps.iter().find_map(|s| match s {
-            crate::plan::Step::Als(als) => Some(als.recommend(for_user, id, out)),
+            crate::plan::Step::Als(als) => Some(als.recommend(for_user, id, ids, ratings)),
             _ => None,
         })
     }

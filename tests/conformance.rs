@@ -86,6 +86,35 @@ fn spark_4_3_0_more() {
 /// may differ from ours: relative 1e-6 (a few float ulps). Item ids must match exactly.
 const RATING_REL_TOL: f64 = 1e-6;
 
+/// Top-`k` through the C API (mlscore_model_recommend_for_user / _for_item).
+fn c_recommend(dir: &Path, for_user: bool, id: i32, k: usize) -> (Vec<i32>, Vec<f32>) {
+    use mlscore::ffi::*;
+    let path = std::ffi::CString::new(dir.to_str().expect("utf-8 path")).expect("no NUL");
+    let (mut ids, mut ratings, mut n) = (vec![0i32; k], vec![0f32; k], usize::MAX);
+    let mut m = std::ptr::null_mut();
+    // SAFETY: valid C string, out-pointers and buffers of k elements; the model is freed once.
+    unsafe {
+        let st = mlscore_model_load(
+            path.as_ptr(),
+            std::ptr::null(),
+            &mut m,
+            std::ptr::null_mut(),
+        );
+        assert_eq!(st, mlscore_status::Ok);
+        let f = if for_user {
+            mlscore_model_recommend_for_user
+        } else {
+            mlscore_model_recommend_for_item
+        };
+        let st = f(m, id, k, ids.as_mut_ptr(), ratings.as_mut_ptr(), &mut n);
+        mlscore_model_free(m);
+        assert_eq!(st, mlscore_status::Ok);
+    }
+    ids.truncate(n);
+    ratings.truncate(n);
+    (ids, ratings)
+}
+
 /// Every `recommendations.jsonl` under `root` (ALS cases): `Model::recommend` must return the
 /// same ids in the same order as Spark's top-k, with ratings within RATING_REL_TOL.
 fn recommendations(version: &str) {
@@ -130,18 +159,23 @@ fn recommendations(version: &str) {
                 .iter()
                 .map(|v| mlscore::json::number(v).expect("rating"))
                 .collect();
-            let mut out = vec![(0i32, 0f32); k];
+            let (mut our_ids, mut ours) = (vec![0i32; k], vec![0f32; k]);
             let n = model
-                .recommend(for_user, id, &mut out)
+                .recommend(for_user, id, &mut our_ids, &mut ours)
                 .unwrap_or_else(|| panic!("{name}: no ALS stage"));
-            let ours = &out[..n];
             let what = format!("{name}: {} {id}", if for_user { "user" } else { "item" });
-            let our_ids: Vec<i64> = ours.iter().map(|&(i, _)| i64::from(i)).collect();
+            // The C API must hand out exactly what the Rust API does.
+            let c = c_recommend(&case.join("model"), for_user, id, k);
+            if c != (our_ids[..n].to_vec(), ours[..n].to_vec()) {
+                problems.push(format!("{what}: the C API recommends {c:?}"));
+            }
+            let ours = &ours[..n];
+            let our_ids: Vec<i64> = our_ids[..n].iter().map(|&i| i64::from(i)).collect();
             if our_ids != ids {
                 problems.push(format!("{what}: Spark recommends {ids:?}, we {our_ids:?}"));
                 continue;
             }
-            for ((_, ours), spark) in ours.iter().zip(&ratings) {
+            for (ours, spark) in ours.iter().zip(&ratings) {
                 let ours = f64::from(*ours);
                 if ours != *spark {
                     max_rel = max_rel.max((ours - spark).abs() / spark.abs().max(ours.abs()));
@@ -172,4 +206,54 @@ fn spark_3_5_9_more_recommendations() {
 #[test]
 fn spark_4_3_0_more_recommendations() {
     recommendations("4.3.0");
+}
+
+/// The C recommend entry points refuse a model without ALS and a NULL count pointer with a
+/// status, and write nothing.
+#[test]
+fn c_recommend_refuses_clearly() {
+    use mlscore::ffi::*;
+    let dir = root("fixtures-more", "3.5.9").join("pca_k3/model");
+    let path = std::ffi::CString::new(dir.to_str().expect("utf-8 path")).expect("no NUL");
+    let (mut ids, mut ratings, mut n) = ([7i32; 3], [7f32; 3], 99usize);
+    // SAFETY: valid C string, out-pointers and buffers of 3 elements; the model is freed once.
+    unsafe {
+        let mut m = std::ptr::null_mut();
+        let st = mlscore_model_load(
+            path.as_ptr(),
+            std::ptr::null(),
+            &mut m,
+            std::ptr::null_mut(),
+        );
+        assert_eq!(st, mlscore_status::Ok);
+        let st = mlscore_model_recommend_for_user(
+            m,
+            1,
+            3,
+            ids.as_mut_ptr(),
+            ratings.as_mut_ptr(),
+            &mut n,
+        );
+        assert_eq!(st, mlscore_status::NotRecommender);
+        let st = mlscore_model_recommend_for_item(
+            m,
+            1,
+            3,
+            ids.as_mut_ptr(),
+            ratings.as_mut_ptr(),
+            std::ptr::null_mut(),
+        );
+        assert_eq!(st, mlscore_status::NullArgument);
+        let st = mlscore_model_recommend_for_item(
+            std::ptr::null(),
+            1,
+            3,
+            ids.as_mut_ptr(),
+            ratings.as_mut_ptr(),
+            &mut n,
+        );
+        assert_eq!(st, mlscore_status::NullArgument);
+        mlscore_model_free(m);
+    }
+    assert_eq!((ids, ratings, n), ([7; 3], [7.0; 3], 99));
 }

@@ -256,17 +256,18 @@ fn recommend(model: PathBuf, user: Option<i32>, item: Option<i32>, k: usize) -> 
         (None, Some(i)) => (false, i),
         (None, None) => return Err("give --user or --item".into()),
     };
-    let mut out = vec![(0i32, 0f32); k];
+    let (mut ids, mut ratings) = (vec![0i32; k], vec![0f32; k]);
     let n = model
-        .recommend(for_user, id, &mut out)
+        .recommend(for_user, id, &mut ids, &mut ratings)
         .ok_or("the model has no ALS stage")?;
     let (key, other) = if for_user {
         ("user", "item")
     } else {
         ("item", "user")
     };
-    let recs: Vec<serde_json::Value> = out[..n]
+    let recs: Vec<serde_json::Value> = ids[..n]
         .iter()
+        .zip(&ratings[..n])
         .map(|(i, r)| serde_json::json!({ other: i, "rating": json::double(f64::from(*r)) }))
         .collect();
     println!(

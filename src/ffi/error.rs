@@ -50,6 +50,8 @@ pub enum mlscore_status {
     InvalidArgument = 112,
     /// No input or output column has that name.
     UnknownColumn = 113,
+    /// The model has no stage that recommends (an ALS model).
+    NotRecommender = 114,
     /// A file or directory could not be read.
     Io = 200,
     /// A size read from disk is above its load limit.
@@ -109,6 +111,7 @@ impl mlscore_status {
             BadJson,
             InvalidArgument,
             UnknownColumn,
+            NotRecommender,
             Io,
             LimitExceeded,
             MissingFile,
@@ -150,6 +153,7 @@ impl mlscore_status {
             BadJson => c"The JSON row is malformed or a value does not fit its column.",
             InvalidArgument => c"An argument is outside its documented range (unknown flag, limit, type or version).",
             UnknownColumn => c"No input or output column has that name.",
+            NotRecommender => c"The model has no stage that recommends (an ALS model).",
             Io => c"A file or directory could not be read.",
             LimitExceeded => c"A size read from disk is above its load limit.",
             MissingFile => c"A file or directory the saved format requires is missing.",

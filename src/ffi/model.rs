@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use super::error::{c_string, mlscore_error, mlscore_status};
 use super::options::{mlscore_load_options, resolve};
-use super::ptr::{guard, guard_status, require, try_c_str, try_ref, try_write, FfiResult};
+use super::ptr::{
+    guard, guard_status, require, try_c_str, try_ref, try_slice_mut, try_write, FfiResult,
+};
 use super::types::mlscore_type;
 use crate::model::{LoadOptions, Model};
 use crate::plan::ColumnSpec;
@@ -25,7 +27,8 @@ use crate::plan::ColumnSpec;
 /// mlscore_model_output_index(), mlscore_model_prediction_output(), mlscore_model_class_count(),
 /// mlscore_model_class_label(), mlscore_model_input_width(), mlscore_model_output_width(),
 /// mlscore_model_flat_output_count(), mlscore_model_flat_output(), mlscore_model_spark_version(),
-/// mlscore_model_stage_count(), mlscore_model_stage_uid(), mlscore_model_stage_class().
+/// mlscore_model_stage_count(), mlscore_model_stage_uid(), mlscore_model_stage_class(),
+/// mlscore_model_recommend_for_user(), mlscore_model_recommend_for_item().
 pub struct mlscore_model {
     pub(crate) model: Model,
     inputs: Vec<CString>,
@@ -493,4 +496,68 @@ pub unsafe extern "C" fn mlscore_model_stage_class(
             .get(index)
             .map_or(std::ptr::null(), |s| s.1.as_ptr()))
     })
+}
+
+/// Shared body of the two recommend functions.
+///
+/// # Safety
+/// As for mlscore_model_recommend_for_user().
+unsafe fn recommend(
+    model: *const mlscore_model,
+    for_user: bool,
+    id: i32,
+    k: usize,
+    ids: *mut i32,
+    ratings: *mut f32,
+    written: *mut usize,
+) -> mlscore_status {
+    guard_status(|| {
+        let model = &try_ref!(model).model;
+        require(written)?;
+        let ids = try_slice_mut!(ids, k);
+        let ratings = try_slice_mut!(ratings, k);
+        let n = model
+            .recommend(for_user, id, ids, ratings)
+            .ok_or(mlscore_status::NotRecommender)?;
+        try_write!(written, n);
+        Ok(mlscore_status::Ok)
+    })
+}
+
+/// The `k` items with the highest predicted rating for `user`, as Spark's ALS
+/// `recommendForUserSubset` gives them: best first, equal ratings by ascending item id.
+/// Writes `*written` (≤ k) ids and ratings into `item_ids` and `ratings` (each holding at
+/// least `k` elements; both may be NULL when `k` is 0). A user the model has no factors for
+/// gives MLSCORE_STATUS_OK with `*written` = 0 (Spark returns no row for it). Allocates
+/// nothing; thread-safe.
+/// @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _MISALIGNED_POINTER, _NOT_RECOMMENDER, _PANIC.
+#[unsafe(no_mangle)]
+#[must_use]
+pub unsafe extern "C" fn mlscore_model_recommend_for_user(
+    model: *const mlscore_model,
+    user: i32,
+    k: usize,
+    item_ids: *mut i32,
+    ratings: *mut f32,
+    written: *mut usize,
+) -> mlscore_status {
+    // SAFETY: the arguments' contract is this function's.
+    unsafe { recommend(model, true, user, k, item_ids, ratings, written) }
+}
+
+/// The `k` users with the highest predicted rating for `item`, as Spark's ALS
+/// `recommendForItemSubset` gives them; otherwise as mlscore_model_recommend_for_user().
+/// @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _MISALIGNED_POINTER, _NOT_RECOMMENDER, _PANIC.
+#[unsafe(no_mangle)]
+#[must_use]
+pub unsafe extern "C" fn mlscore_model_recommend_for_item(
+    model: *const mlscore_model,
+    item: i32,
+    k: usize,
+    user_ids: *mut i32,
+    ratings: *mut f32,
+    written: *mut usize,
+) -> mlscore_status {
+    // SAFETY: the arguments' contract is this function's.
+    unsafe { recommend(model, false, item, k, user_ids, ratings, written) }
 }

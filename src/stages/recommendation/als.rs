@@ -89,7 +89,13 @@ impl AlsStep {
     /// Top `out.len()` items for `user` (or users for an item when `for_items` is false… see
     /// `Model::recommend`). Returns how many entries were written (0 for an unknown id),
     /// best first. Allocates nothing.
-    pub fn recommend(&self, for_user: bool, id: i32, out: &mut [(i32, f32)]) -> usize {
+    pub fn recommend(
+        &self,
+        for_user: bool,
+        id: i32,
+        ids: &mut [i32],
+        ratings: &mut [f32],
+    ) -> usize {
         let (src, dst) = if for_user {
             (&self.users, &self.items)
         } else {
@@ -98,7 +104,8 @@ impl AlsStep {
         let Some(query) = src.row(id, self.rank) else {
             return 0;
         };
-        let k = out.len();
+        let k = ids.len().min(ratings.len());
+        let (ids, ratings) = (&mut ids[..k], &mut ratings[..k]);
         let mut filled = 0usize;
         for (r, &cand) in dst.ids.iter().enumerate() {
             let Some(f) = dst.values.get(r * self.rank..(r + 1) * self.rank) else {
@@ -114,18 +121,19 @@ impl AlsStep {
                 float_dot(query, f)
             };
             // Position: after every entry with a higher score, or an equal score and lower id.
-            let better = |e: &(i32, f32)| e.1 > score || (e.1 == score && e.0 < cand);
-            let pos = out
-                .get(..filled)
-                .map_or(0, |s| s.iter().take_while(|e| better(e)).count());
+            let pos = ids[..filled]
+                .iter()
+                .zip(&ratings[..filled])
+                .take_while(|&(&i, &v)| v > score || (v == score && i < cand))
+                .count();
             if pos >= k {
                 continue;
             }
             let end = filled.min(k - 1);
-            out.copy_within(pos..end, pos + 1);
-            if let Some(e) = out.get_mut(pos) {
-                *e = (cand, score);
-            }
+            ids.copy_within(pos..end, pos + 1);
+            ratings.copy_within(pos..end, pos + 1);
+            ids[pos] = cand;
+            ratings[pos] = score;
             filled = (filled + 1).min(k);
         }
         filled
@@ -287,10 +295,10 @@ mod tests {
     #[test]
     fn recommends_best_first_ties_by_id() {
         let s = step();
-        let mut out = [(0, 0.0f32); 2];
-        assert_eq!(s.recommend(true, 7, &mut out), 2);
+        let (mut ids, mut ratings) = ([0; 2], [0.0f32; 2]);
+        assert_eq!(s.recommend(true, 7, &mut ids, &mut ratings), 2);
         // scores: item1 = 1, item2 = 2, item3 = 2 → 2 (id 2), 3 (id 3)
-        assert_eq!(out, [(2, 2.0), (3, 2.0)]);
-        assert_eq!(s.recommend(true, 99, &mut out), 0);
+        assert_eq!((ids, ratings), ([2, 3], [2.0, 2.0]));
+        assert_eq!(s.recommend(true, 99, &mut ids, &mut ratings), 0);
     }
 }
