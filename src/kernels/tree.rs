@@ -209,6 +209,37 @@ pub struct Forest {
     /// Largest feature index of any split; `None` when every tree is a single leaf.
     pub max_feature: Option<usize>,
     pub num_leaves: u32,
+    /// The forest with every split answered from a per-row code below 64, when it fits (see
+    /// `Binned`); built by `seal` once every tree is in.
+    binned: Option<Binned>,
+}
+
+/// A forest whose splits all read one small code per (feature, kind) and a 64-bit word.
+///
+/// Spark bins each continuous feature once per training (`maxBins`, 32 by default), so all
+/// trees of a model split a feature on few distinct thresholds. With the feature's distinct
+/// thresholds sorted, `T[0] < … < T[m-1]` (m ≤ 63), the row's code is its rank, the count of
+/// `T[j] < v` (m for NaN), and the split on `T[j]` goes right iff the code is above j:
+/// `!(v <= T[j])` exactly, NaN included. Narrow categorical splits already answer from a
+/// code (`category_code`). So every step is one shift of the node's word by one code, with
+/// no per-kind selection, and the per-row work is one rank per feature.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Binned {
+    /// Parallel to `Forest::nodes` (same indices, so leaf numbers and roots carry over).
+    nodes: Vec<BinNode>,
+    /// Per code slot: the feature it reads and, for a continuous feature, the range of its
+    /// sorted distinct thresholds in `thresholds` (`None` for a categorical feature).
+    slots: Vec<(u32, Option<(u32, u32)>)>,
+    thresholds: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct BinNode {
+    /// Bit c set when a row whose code is c goes right; all set on a leaf, which (with
+    /// `left = index - 1`) makes a leaf step to itself.
+    right: u64,
+    slot: u32,
+    left: u32,
 }
 
 impl Forest {
@@ -606,6 +637,13 @@ impl Forest {
         codes: &[u32],
         visit: &mut impl FnMut(usize, u32),
     ) {
+        self.walk_lanes(visit, |i| self.step::<CAT>(x, codes, i));
+    }
+
+    /// Walks all trees `LANES` at a time with `step` (node index to next node index), each
+    /// tree its depth in steps, then calls `visit(tree, leaf)` in tree order.
+    #[inline(always)]
+    fn walk_lanes(&self, visit: &mut impl FnMut(usize, u32), step: impl Fn(u32) -> u32) {
         let trees = self.roots.len();
         // Lanes past the last tree park on the forest's last node, a leaf (the last node of a
         // breadth-first layout has no children); their results are never read.
@@ -627,7 +665,7 @@ impl Forest {
             }
             for _ in 0..depth {
                 for c in cur.iter_mut() {
-                    *c = self.step::<CAT>(x, codes, *c);
+                    *c = step(*c);
                 }
             }
             for (lane, tree) in (t..end).enumerate() {
@@ -663,6 +701,125 @@ impl Forest {
             i = n.left + right;
         }
         Ok(self.leaf_of.get(i as usize).copied().unwrap_or(0))
+    }
+
+    /// Builds the binned form (see `Binned`) when every split fits it: continuous features
+    /// with at most 63 distinct thresholds, no NaN threshold, no wide categorical split.
+    /// Call once all trees are pushed; the other traversals remain for rows it cannot take.
+    pub fn seal(&mut self) {
+        self.binned = self.build_binned();
+    }
+
+    fn build_binned(&self) -> Option<Binned> {
+        use std::collections::BTreeMap;
+        // Distinct thresholds per continuous feature, by value (-0.0 == 0.0).
+        let mut per_feature: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+        for (i, n) in self.nodes.iter().enumerate().skip(1) {
+            let split = self.leaf_of.get(i).is_some_and(|&l| l == u32::MAX);
+            if !split {
+                continue;
+            }
+            if n.feature & WIDE != 0 {
+                return None;
+            }
+            if n.feature & CATEGORICAL == 0 {
+                if n.threshold.is_nan() {
+                    return None;
+                }
+                per_feature.entry(n.feature).or_default().push(n.threshold);
+            }
+        }
+        let mut slots = Vec::new();
+        let mut thresholds = Vec::new();
+        let mut slot_of: BTreeMap<u32, u32> = BTreeMap::new();
+        for (&f, ts) in per_feature.iter_mut() {
+            ts.sort_by(f64::total_cmp);
+            ts.dedup_by(|a, b| a == b);
+            if ts.len() > 63 {
+                return None;
+            }
+            let start = thresholds.len() as u32;
+            thresholds.extend_from_slice(ts);
+            slot_of.insert(f, slots.len() as u32);
+            slots.push((f, Some((start, thresholds.len() as u32))));
+        }
+        let first_categorical = slots.len() as u32;
+        for &g in &self.categorical_features {
+            slots.push((g, None));
+        }
+        let mut nodes = Vec::with_capacity(self.nodes.len());
+        for (i, n) in self.nodes.iter().enumerate() {
+            let split = i > 0 && self.leaf_of.get(i).is_some_and(|&l| l == u32::MAX);
+            let node = if !split {
+                BinNode {
+                    right: u64::MAX,
+                    slot: 0,
+                    left: n.left,
+                }
+            } else if n.feature & CATEGORICAL != 0 {
+                BinNode {
+                    right: !n.threshold.to_bits(),
+                    slot: first_categorical + (n.feature & FEATURE),
+                    left: n.left,
+                }
+            } else {
+                let slot = *slot_of.get(&n.feature)?;
+                let &(_, range) = slots.get(slot as usize)?;
+                let (start, end) = range?;
+                let ts = thresholds.get(start as usize..end as usize)?;
+                let j = ts.iter().position(|&t| t == n.threshold)? as u32;
+                BinNode {
+                    right: u64::MAX << (j + 1),
+                    slot,
+                    left: n.left,
+                }
+            };
+            nodes.push(node);
+        }
+        Some(Binned {
+            nodes,
+            slots,
+            thresholds,
+        })
+    }
+
+    /// Walks every tree through the binned form, `LANES` at a time: the codes are computed
+    /// once from `x` into `codes`.
+    #[inline]
+    fn walk_binned(
+        &self,
+        b: &Binned,
+        x: &[f64],
+        codes: &mut Vec<u32>,
+        visit: &mut impl FnMut(usize, u32),
+    ) {
+        codes.clear();
+        for &(f, range) in &b.slots {
+            let v = x.get(f as usize).copied().unwrap_or(f64::NAN);
+            let code = match range {
+                Some((start, end)) => {
+                    let ts = b
+                        .thresholds
+                        .get(start as usize..end as usize)
+                        .unwrap_or(&[]);
+                    if v.is_nan() {
+                        ts.len() as u32
+                    } else {
+                        ts.partition_point(|&t| t < v) as u32
+                    }
+                }
+                None => category_code(v),
+            };
+            codes.push(code);
+        }
+        let codes = &codes[..];
+        self.walk_lanes(visit, |i| match b.nodes.get(i as usize) {
+            Some(n) => {
+                let c = codes.get(n.slot as usize).copied().unwrap_or(63);
+                n.left + ((n.right >> (c & 63)) & 1) as u32
+            }
+            None => i,
+        });
     }
 
     /// Calls `visit(tree, leaf)` for every tree in order. `dense` and `codes` are scratch
@@ -708,6 +865,10 @@ impl Forest {
 
     #[inline]
     fn fast(&self, x: &[f64], codes: &mut Vec<u32>, visit: &mut impl FnMut(usize, u32)) {
+        if let Some(b) = &self.binned {
+            self.walk_binned(b, x, codes, visit);
+            return;
+        }
         if !self.has_categorical {
             self.walk_fast::<false>(x, &[], visit);
             return;

@@ -46,17 +46,64 @@ pub fn put(slots: &mut [Slot], i: SlotIndex, slot: Slot) {
     }
 }
 
-/// Runs `f` with the output slot `out` moved out of `slots`.
+/// The slots a step reads while it writes one output: every slot but the output, borrowed
+/// in place (splitting the slice, so nothing is moved or copied per row).
+pub struct Others<'a> {
+    before: &'a [Slot],
+    after: &'a [Slot],
+    out: SlotIndex,
+}
+
+/// Read access to slots by index: the whole slice, or `Others` around an output.
+pub trait SlotRead {
+    fn read(&self, i: SlotIndex) -> &Slot;
+}
+
+impl SlotRead for [Slot] {
+    #[inline]
+    fn read(&self, i: SlotIndex) -> &Slot {
+        self.get(i).unwrap_or(&EMPTY)
+    }
+}
+
+impl SlotRead for Others<'_> {
+    /// The output slot itself reads as NULL: the compiler never gives a step its own output
+    /// as an input.
+    #[inline]
+    fn read(&self, i: SlotIndex) -> &Slot {
+        if i < self.out {
+            self.before.get(i).unwrap_or(&EMPTY)
+        } else if i > self.out {
+            self.after.get(i - self.out - 1).unwrap_or(&EMPTY)
+        } else {
+            &EMPTY
+        }
+    }
+}
+
+/// Runs `f` with the output slot `out` borrowed mutably beside the other slots.
 #[inline]
 pub fn produce<R>(
     slots: &mut [Slot],
     out: SlotIndex,
-    f: impl FnOnce(&[Slot], &mut Slot) -> R,
+    f: impl FnOnce(&Others<'_>, &mut Slot) -> R,
 ) -> R {
-    let mut o = take(slots, out);
-    let r = f(slots, &mut o);
-    put(slots, out, o);
-    r
+    if out < slots.len() {
+        let (before, rest) = slots.split_at_mut(out);
+        if let Some((o, after)) = rest.split_first_mut() {
+            return f(&Others { before, after, out }, o);
+        }
+    }
+    // An output index past the slots (never compiled): write to a throwaway slot.
+    let mut o = Slot::default();
+    f(
+        &Others {
+            before: slots,
+            after: &[],
+            out,
+        },
+        &mut o,
+    )
 }
 
 static EMPTY: Slot = Slot {
@@ -78,8 +125,8 @@ static EMPTY: Slot = Slot {
 /// A slot by index; the compiler guarantees indices are in range, an out-of-range index reads
 /// as NULL rather than panicking.
 #[inline]
-pub fn slot(slots: &[Slot], i: SlotIndex) -> &Slot {
-    slots.get(i).unwrap_or(&EMPTY)
+pub fn slot<S: SlotRead + ?Sized>(slots: &S, i: SlotIndex) -> &Slot {
+    slots.read(i)
 }
 
 macro_rules! steps {

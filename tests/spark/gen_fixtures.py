@@ -1874,23 +1874,11 @@ def run_bench(g, out):
 # main
 # ============================================================================
 
-def main():
-    ver = pyspark.__version__
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", help="output directory (default tests/spark/fixtures/spark-<ver> "
-                                  "or bench-<ver> with --bench)")
-    ap.add_argument("--bench", action="store_true", help="generate the benchmark pipelines")
-    ap.add_argument("--only", help="comma-separated case names (default: all cases)")
-    args = ap.parse_args()
-    here = os.path.dirname(os.path.abspath(__file__))
-    out = args.out or os.path.join(here, "fixtures",
-                                   ("bench-%s" if args.bench else "spark-%s") % ver)
-    os.makedirs(out, exist_ok=True)
-
-    t_start = time.time()
-    spark = (SparkSession.builder
+def make_spark(app):
+    """The local SparkSession every generator uses (see tests/spark/README.md)."""
+    return (SparkSession.builder
              .master("local[2]")
-             .appName("mlscore-fixtures")
+             .appName(app)
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.shuffle.partitions", "1")
@@ -1908,6 +1896,23 @@ def main():
                      # keep exception messages even for exceptions HotSpot throws often
                      "-XX:-OmitStackTraceInFastThrow")
              .getOrCreate())
+
+
+def main():
+    ver = pyspark.__version__
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", help="output directory (default tests/spark/fixtures/spark-<ver> "
+                                  "or bench-<ver> with --bench)")
+    ap.add_argument("--bench", action="store_true", help="generate the benchmark pipelines")
+    ap.add_argument("--only", help="comma-separated case names (default: all cases)")
+    args = ap.parse_args()
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = args.out or os.path.join(here, "fixtures",
+                                   ("bench-%s" if args.bench else "spark-%s") % ver)
+    os.makedirs(out, exist_ok=True)
+
+    t_start = time.time()
+    spark = make_spark("mlscore-fixtures")
     spark.sparkContext.setLogLevel("OFF")
     assert spark.version == ver, (spark.version, ver)
     g = Gen(spark, out)

@@ -79,9 +79,7 @@ impl GaussianMixtureStep {
         if let Some(o) = self.probability {
             produce(slots, o, |slots, out| {
                 out.null = false;
-                if let Some(s) = slots.get(self.scratch) {
-                    out.vec.copy_from(&s.vec);
-                }
+                out.vec.copy_from(&slot(slots, self.scratch).vec);
             });
         }
         if let Some(s) = self.prediction.and_then(|p| slots.get_mut(p)) {

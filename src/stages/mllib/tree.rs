@@ -344,6 +344,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         push_tree(c, &mut model, read, None, &table.file, Some(tree))
             .map_err(|e| e.in_stage(&meta.uid, &meta.class))?;
     }
+    model.forest.seal();
     model.weights = weights;
     c.begin_stage(
         meta,

@@ -395,6 +395,7 @@ pub fn load_tree(
     }
     let mut model = empty_model(want);
     push_tree(c, &mut model, nodes, num_features, &table.file, None)?;
+    model.forest.seal();
     model.weights.push(1.0);
     Ok(model)
 }
@@ -484,6 +485,7 @@ pub fn load_ensemble(
     for (t, nodes) in trees {
         push_tree(c, &mut model, nodes, num_features, &data.file, Some(t))?;
     }
+    model.forest.seal();
     model.weights = weights.into_iter().map(|(_, w)| w).collect();
     Ok(model)
 }
