@@ -911,10 +911,13 @@ impl<'c, C: Columns> Builder<'c, C> {
                 self.typed(Op::IsNull(t.node, *neg), Ty::Bool)
             }
             Ast::In(x, items, neg) => {
-                let mut all = vec![self.build(x)?];
+                let mut rest = Vec::new();
                 for item in items {
-                    all.push(self.build(item)?);
+                    rest.push(self.build(item)?);
                 }
+                let hint = rest.first().map_or(Ty::Double, |t| t.ty);
+                let mut all = vec![self.build_hinted(x, hint)?];
+                all.extend(rest);
                 let ty = self.comparable(e, &all)?;
                 let nodes: Vec<u32> = all.iter().map(|t| self.coerce(*t, ty)).collect();
                 let start = self.args(nodes.get(1..).unwrap_or(&[]));
@@ -962,6 +965,14 @@ impl<'c, C: Columns> Builder<'c, C> {
             Ast::Cast(a, ty) => self.cast(e, a, ty)?,
             Ast::Call(name, args) => self.call(e, name, args)?,
         })
+    }
+
+    /// Builds `e`; a bare column nobody declared is typed `hint` when that is string.
+    fn build_hinted(&mut self, e: &Ast, hint: Ty) -> Result<Typed, String> {
+        match e {
+            Ast::Column(name) => self.column(name, hint),
+            _ => self.build(e),
+        }
     }
 
     fn column(&mut self, name: &str, hint: Ty) -> Result<Typed, String> {
@@ -1050,8 +1061,20 @@ impl<'c, C: Columns> Builder<'c, C> {
             BinOp::Concat => return self.call(e, "concat", &[a.clone(), b.clone()]),
             _ => {}
         }
-        let x = self.build(a)?;
-        let y = self.build(b)?;
+        let is_cmp = !matches!(
+            op,
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::IntDiv | BinOp::Mod
+        );
+        // In a comparison a raw column takes the other side's type (`cat = 'a'`).
+        let (x, y) = if is_cmp && matches!(a, Ast::Column(_)) {
+            let y = self.build(b)?;
+            (self.build_hinted(a, y.ty)?, y)
+        } else if is_cmp {
+            let x = self.build(a)?;
+            (x, self.build_hinted(b, x.ty)?)
+        } else {
+            (self.build(a)?, self.build(b)?)
+        };
         let cmp = match op {
             BinOp::Eq => Some(Cmp::Eq),
             BinOp::NullSafeEq => Some(Cmp::NullSafeEq),

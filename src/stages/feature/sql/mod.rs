@@ -85,6 +85,7 @@ struct Resolver<'a, 'b> {
 impl Columns for Resolver<'_, '_> {
     fn column(&mut self, name: &str, hint: Ty) -> Result<(SlotIndex, Ty), String> {
         // A raw input nobody declared is typed by its use: string functions make it a string.
+        let name = &resolve_name(self.c, name);
         let want = if hint == Ty::Str
             && self.c.lookup(name).is_none()
             && !self.c.declared.contains_key(name)
@@ -115,6 +116,23 @@ impl Columns for Resolver<'_, '_> {
 
     fn string_buffer(&mut self) -> SlotIndex {
         self.c.hidden(ColumnType::String)
+    }
+}
+
+/// Spark resolves column names case-insensitively (spark.sql.caseSensitive is false by
+/// default): an exact match wins, else the one column whose name differs only in case.
+fn resolve_name(c: &Compiler<'_>, name: &str) -> String {
+    if c.lookup(name).is_some() || c.declared.contains_key(name) {
+        return name.to_string();
+    }
+    let visible = c.visible_columns();
+    let mut matches = visible
+        .iter()
+        .chain(c.declared.keys())
+        .filter(|n| n.eq_ignore_ascii_case(name));
+    match (matches.next(), matches.next()) {
+        (Some(only), None) => only.clone(),
+        _ => name.to_string(),
     }
 }
 
@@ -167,9 +185,15 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             continue;
         };
         if let (Ast::Column(name), None) = (e, alias) {
-            // Keep the column: resolving it checks it exists (or makes it a raw input).
-            builder.build(e).map_err(bad)?;
-            selected.push((name.clone(), None));
+            // Keep the column, whatever its type (vectors too): resolving it checks it
+            // exists, or makes it a raw input.
+            let name = resolve_name(builder.columns.c, name);
+            builder
+                .columns
+                .c
+                .input(meta, &name, Want::Any)
+                .map_err(|e| bad(format!("column `{name}`: {}", e.message)))?;
+            selected.push((name, None));
             continue;
         }
         let Some(alias) = alias else {
@@ -257,6 +281,14 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(statement: &str) -> Result<(), LoadError> {
+        load_then(statement, |_, _| {})
+    }
+
+    /// Lowers `statement`, then runs `after` with the compiler (to look at the schema).
+    fn load_then(
+        statement: &str,
+        after: impl FnOnce(&mut Compiler<'_>, &Metadata),
+    ) -> Result<(), LoadError> {
         let dir = std::env::temp_dir();
         let limits = LoadLimits::default();
         let read = ReadContext {
@@ -274,7 +306,38 @@ mod tests {
             "defaultParamMap": {}
         });
         let meta = Metadata::parse(json.to_string().as_bytes(), &dir, "metadata".into()).unwrap();
-        lower(&mut c, &meta)
+        lower(&mut c, &meta)?;
+        after(&mut c, &meta);
+        Ok(())
+    }
+
+    #[test]
+    fn raw_columns_take_their_type_from_use() {
+        load_then(
+            "SELECT *, cat = 'a' AS is_a, upper(name) AS up, x + 1 AS x1 FROM __THIS__",
+            |c, _| {
+                let ty = |n: &str| c.lookup(n).and_then(|s| c.column(s)).map(|col| col.ty);
+                assert_eq!(ty("cat"), Some(ColumnType::String));
+                assert_eq!(ty("name"), Some(ColumnType::String));
+                assert_eq!(ty("x"), Some(ColumnType::Double));
+                assert_eq!(ty("is_a"), Some(ColumnType::Bool));
+            },
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn select_without_star_drops_and_closes_the_schema() {
+        load_then(
+            "SELECT a, b * 2 AS b, A + b AS c FROM __THIS__",
+            |c, meta| {
+                let names = c.visible_columns();
+                assert_eq!(names, vec!["a", "b", "c"]);
+                let err = c.input(meta, "other", Want::Numeric).unwrap_err();
+                assert!(err.to_string().contains("did not keep it"), "{err}");
+            },
+        )
+        .unwrap();
     }
 
     #[test]
