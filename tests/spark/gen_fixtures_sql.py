@@ -277,6 +277,29 @@ def sql_in_pipeline(g):
 
 
 @case
+def sql_string_output_into_indexer(g):
+    """VectorAssembler -> SQLTransformer (keeps the vector by name, refers to columns in
+    another case, makes a string label and casts a number to string) -> StringIndexers on the
+    SQL's string outputs, fitted as a Pipeline."""
+    import random
+    rng = random.Random(11)
+    # Training rows carry an _id too: the SELECT list names it.
+    train = [(i, round(rng.gauss(0, 2), 2), round(rng.gauss(0, 2), 2)) for i in range(40)]
+    est = Pipeline(stages=[
+        VectorAssembler(inputCols=["x", "y"], outputCol="features", handleInvalid="keep"),
+        SQLTransformer(statement="SELECT _id, features, Y, CASE WHEN X > 1 THEN 'high' "
+                                 "WHEN X > -1 THEN 'mid' ELSE 'low' END AS band, "
+                                 "CAST(round(y) AS STRING) AS y_text FROM __THIS__"),
+        StringIndexer(inputCols=["band", "y_text"], outputCols=["band_idx", "y_idx"],
+                      handleInvalid="keep"),
+    ])
+    model = est.fit(g.df([I("_id"), D("x"), D("y")], train))
+    rows = [(2.0, 1.0), (0.0, -0.4), (-3.0, 2.6), (None, 1.0), (NAN, -7.5), (1.0, None),
+            (-1.0, 0.5), (5.5, 40.0)]
+    g.emit(model, [D("x"), D("y")], rows)
+
+
+@case
 def sql_nan_filter(g):
     """WHERE over NaN: NaN = NaN is true and NaN > every number, so `x > 100` keeps NaN rows
     and `x = x` keeps them too; ORDER-style comparisons between two NaN columns."""

@@ -126,12 +126,13 @@ fn resolve_name(c: &Compiler<'_>, name: &str) -> String {
         return name.to_string();
     }
     let visible = c.visible_columns();
-    let mut matches = visible
+    let matches: HashSet<&String> = visible
         .iter()
         .chain(c.declared.keys())
-        .filter(|n| n.eq_ignore_ascii_case(name));
-    match (matches.next(), matches.next()) {
-        (Some(only), None) => only.clone(),
+        .filter(|n| n.eq_ignore_ascii_case(name))
+        .collect();
+    match matches.into_iter().collect::<Vec<_>>().as_slice() {
+        [only] => (*only).clone(),
         _ => name.to_string(),
     }
 }
@@ -184,16 +185,23 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         let SelectItem::Expr(e, alias) = item else {
             continue;
         };
-        if let (Ast::Column(name), None) = (e, alias) {
+        if let (Ast::Column(written), None) = (e, alias) {
             // Keep the column, whatever its type (vectors too): resolving it checks it
             // exists, or makes it a raw input.
-            let name = resolve_name(builder.columns.c, name);
-            builder
-                .columns
-                .c
-                .input(meta, &name, Want::Any)
-                .map_err(|e| bad(format!("column `{name}`: {}", e.message)))?;
-            selected.push((name, None));
+            let name = resolve_name(builder.columns.c, written);
+            if name == *written {
+                builder
+                    .columns
+                    .c
+                    .input(meta, &name, Want::Any)
+                    .map_err(|e| bad(format!("column `{name}`: {}", e.message)))?;
+                selected.push((name, None));
+                continue;
+            }
+            // Spark names the result as the statement writes it (`SELECT Y` of column y
+            // gives a column `Y`, the 3.5.9 and 4.3.0 fixtures show): a renamed copy.
+            let t = builder.build(e).map_err(bad)?;
+            selected.push((written.clone(), Some((t.node, t.ty))));
             continue;
         }
         let Some(alias) = alias else {
