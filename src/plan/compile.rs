@@ -22,6 +22,8 @@ pub enum Want {
     /// Numeric or string (FeatureHasher); a raw input defaults to double.
     NumericOrString,
     StringArray,
+    /// Any type (SQLTransformer reads columns as they are); a raw input defaults to double.
+    Any,
 }
 
 pub struct Compiler<'a> {
@@ -45,6 +47,9 @@ pub struct Compiler<'a> {
     private_outputs: u32,
     /// rawPrediction slot of the classifier lowered last (OneVsRest reads its sub-models').
     pub last_raw_prediction: Option<SlotIndex>,
+    /// Set once a stage has listed every column that exists (a SQLTransformer SELECT without
+    /// `*`): later stages may no longer discover raw inputs.
+    pub closed_schema: bool,
 }
 
 fn default_version() -> SparkVersion {
@@ -74,6 +79,7 @@ impl<'a> Compiler<'a> {
             depth: 0,
             private_outputs: 0,
             last_raw_prediction: None,
+            closed_schema: false,
         }
     }
 
@@ -141,10 +147,15 @@ impl<'a> Compiler<'a> {
     ) -> Result<SlotIndex, LoadError> {
         let err = |msg: String| meta.error(LoadErrorKind::Schema, msg).in_column(name);
         let Some(slot) = self.lookup(name) else {
+            if self.closed_schema {
+                return Err(err(
+                    "no such column: an earlier SQLTransformer's SELECT did not keep it".into(),
+                ));
+            }
             let (ty, width) = match self.declared.get(name) {
                 Some(&(ty, width)) => (ty, width),
                 None => match want {
-                    Want::Numeric | Want::NumericOrVector | Want::NumericOrString => {
+                    Want::Numeric | Want::NumericOrVector | Want::NumericOrString | Want::Any => {
                         (ColumnType::Double, None)
                     }
                     Want::String => (ColumnType::String, None),
@@ -200,6 +211,7 @@ impl<'a> Compiler<'a> {
                 _ => Ok(slot),
             },
             (Want::StringArray, ColumnType::StringArray) => Ok(slot),
+            (Want::Any, _) => Ok(slot),
             (want, ty) => Err(err(format!(
                 "column has type {} but the stage needs {}",
                 ty.spark_name(),
@@ -210,6 +222,7 @@ impl<'a> Compiler<'a> {
                     Want::NumericOrVector => "a number or a vector",
                     Want::NumericOrString => "a number or a string",
                     Want::StringArray => "an array of strings",
+                    Want::Any => "any type",
                 }
             ))),
         }
@@ -298,6 +311,14 @@ impl<'a> Compiler<'a> {
             nominal: None,
         });
         slot
+    }
+
+    /// Names of the columns later stages can see so far (inputs and outputs, minus dropped).
+    pub fn visible_columns(&self) -> Vec<String> {
+        let mut names: Vec<(SlotIndex, String)> =
+            self.by_name.iter().map(|(n, &s)| (s, n.clone())).collect();
+        names.sort();
+        names.into_iter().map(|(_, n)| n).collect()
     }
 
     /// Removes a column from the visible output (ColumnPruner).

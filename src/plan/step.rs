@@ -200,6 +200,7 @@ steps! {
     HashingTF(feature::hashing_tf::HashingTFStep),
     CountVectorizer(feature::count_vectorizer::CountVectorizerStep),
     Idf(feature::idf::IdfStep),
+    Sql(feature::sql::SqlStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

@@ -85,6 +85,7 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.HashingTF",
     "org.apache.spark.ml.feature.CountVectorizerModel",
     "org.apache.spark.ml.feature.IDFModel",
+    "org.apache.spark.ml.feature.SQLTransformer",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -216,6 +217,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             feature::count_vectorizer::lower(c, meta)
         }
         "org.apache.spark.ml.feature.IDFModel" => feature::idf::lower(c, meta),
+        "org.apache.spark.ml.feature.SQLTransformer" => feature::sql::lower(c, meta),
         "org.apache.spark.ml.feature.FeatureHasher" => feature::feature_hasher::lower(c, meta),
         "org.apache.spark.mllib.tree.DecisionTreeModel"
         | "org.apache.spark.mllib.tree.model.RandomForestModel"

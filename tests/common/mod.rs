@@ -244,7 +244,7 @@ pub fn options_from_schema(schema: &Json) -> LoadOptions {
 
 /// Spark classes whose fixtures exist but which mlscore does not implement yet (issue 5):
 /// such cases are reported as pending instead of failing the suite.
-pub const PENDING_CLASSES: &[&str] = &["org.apache.spark.ml.feature.SQLTransformer"];
+pub const PENDING_CLASSES: &[&str] = &[];
 
 /// Runs every case under `root` (each a dir with model/, input.jsonl, expected.jsonl).
 /// Prints one line per case and a closing count; returns the failures.

@@ -34,6 +34,22 @@ impl CastToString {
     }
 }
 
+/// A fixed buffer that `write!` fills without allocating; overflow is an `fmt::Error`.
+struct StackText {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let dst = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
 /// Java `Double.toString`: plain notation with at least one fractional digit for
 /// 1e-3 <= |x| < 1e7, otherwise `d.dddE±n`; shortest digits that round-trip.
 pub fn java_double_to_string(x: f64, out: &mut String) {
@@ -50,15 +66,28 @@ pub fn java_double_to_string(x: f64, out: &mut String) {
         return;
     }
     // Rust's `{:e}` gives the shortest round-trip digits: "-1.2345e-5" / "1e10".
-    let mut sci = String::new();
+    // Formatted on the stack: scoring must not allocate (SQLTransformer casts every row).
+    let mut sci = StackText {
+        buf: [0; 40],
+        len: 0,
+    };
     let _ = write!(sci, "{:e}", x);
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let sci = std::str::from_utf8(sci.buf.get(..sci.len).unwrap_or(&[])).unwrap_or("0e0");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let (negative, mantissa) = match mantissa.strip_prefix('-') {
         Some(m) => (true, m),
         None => (false, mantissa),
     };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let mut digit_buf = StackText {
+        buf: [0; 40],
+        len: 0,
+    };
+    for part in mantissa.split('.') {
+        let _ = digit_buf.write_str(part);
+    }
+    let digits =
+        std::str::from_utf8(digit_buf.buf.get(..digit_buf.len).unwrap_or(&[])).unwrap_or("0");
     if negative {
         out.push('-');
     }
@@ -67,7 +96,7 @@ pub fn java_double_to_string(x: f64, out: &mut String) {
         if exp >= 0 {
             let int_len = exp as usize + 1;
             if digits.len() <= int_len {
-                out.push_str(&digits);
+                out.push_str(digits);
                 for _ in digits.len()..int_len {
                     out.push('0');
                 }
@@ -82,7 +111,7 @@ pub fn java_double_to_string(x: f64, out: &mut String) {
             for _ in 0..(-exp - 1) {
                 out.push('0');
             }
-            out.push_str(&digits);
+            out.push_str(digits);
         }
     } else {
         out.push_str(&digits[..1]);

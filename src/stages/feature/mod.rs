@@ -30,6 +30,7 @@ pub mod min_max_scaler;
 pub mod normalizer;
 pub mod one_hot_encoder;
 pub mod robust_scaler;
+pub mod sql;
 pub mod standard_scaler;
 pub mod vector_size_hint;
 
