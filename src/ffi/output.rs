@@ -53,7 +53,7 @@ pub unsafe extern "C" fn mlscore_session_output_double(
             Value::Int(i) => i as f64,
             Value::Float(f) => f64::from(f),
             Value::Bool(b) => f64::from(u8::from(b)),
-            Value::Str(_) | Value::Vector(_) | Value::Tokens(_) => {
+            Value::Str(_) | Value::Vector(_) | Value::Tokens(_) | Value::Vectors(_) => {
                 return Err(mlscore_status::WrongOutputType.into())
             }
         };
@@ -260,6 +260,87 @@ pub unsafe extern "C" fn mlscore_session_output_token(
         };
         try_write!(value, t.as_ptr().cast::<c_char>());
         try_write!(len, t.len());
+        Ok(mlscore_status::Ok)
+    })
+}
+
+/// The vectors behind array-of-vectors output `output`, or WRONG_OUTPUT_TYPE (NULL reads as
+/// an empty array).
+fn vectors(s: &mlscore_session, output: usize) -> Result<&[crate::plan::VecBuf], Fail> {
+    match value(s, output)? {
+        Value::Vectors(v) => Ok(v),
+        Value::Null => Ok(&[]),
+        _ => Err(mlscore_status::WrongOutputType.into()),
+    }
+}
+
+/// Stores in `*count` the number of vectors in array-of-vectors output `output` of the scored
+/// row (0 when NULL). An LSH model's `hashes` holds one vector per hash table.
+/// @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _NO_RESULT, _INDEX_OUT_OF_RANGE,
+///         _WRONG_OUTPUT_TYPE, _POISONED, _PANIC.
+#[unsafe(no_mangle)]
+#[must_use]
+pub unsafe extern "C" fn mlscore_session_output_vector_array_len(
+    session: *mut mlscore_session,
+    output: usize,
+    count: *mut usize,
+) -> mlscore_status {
+    session_call!(session, |s| {
+        let n = vectors(s, output)?.len();
+        try_write!(count, n);
+        Ok(mlscore_status::Ok)
+    })
+}
+
+/// Stores in `*size` the size of vector `index` of array-of-vectors output `output` of the
+/// scored row (1 for an LSH hash).
+/// @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _NO_RESULT, _INDEX_OUT_OF_RANGE (output or
+///         vector index), _WRONG_OUTPUT_TYPE, _POISONED, _PANIC.
+#[unsafe(no_mangle)]
+#[must_use]
+pub unsafe extern "C" fn mlscore_session_output_vector_array_item_size(
+    session: *mut mlscore_session,
+    output: usize,
+    index: usize,
+    size: *mut usize,
+) -> mlscore_status {
+    session_call!(session, |s| {
+        let v = vectors(s, output)?
+            .get(index)
+            .ok_or(mlscore_status::IndexOutOfRange)?;
+        try_write!(size, v.size);
+        Ok(mlscore_status::Ok)
+    })
+}
+
+/// Copies vector `index` of array-of-vectors output `output` of the scored row into `values`
+/// as a dense array; `len` must equal its size
+/// (mlscore_session_output_vector_array_item_size()).
+/// @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _BAD_LENGTH, _NO_RESULT, _INDEX_OUT_OF_RANGE
+///         (output or vector index), _WRONG_OUTPUT_TYPE, _POISONED, _PANIC.
+#[unsafe(no_mangle)]
+#[must_use]
+pub unsafe extern "C" fn mlscore_session_output_vector_array_item(
+    session: *mut mlscore_session,
+    output: usize,
+    index: usize,
+    values: *mut f64,
+    len: usize,
+) -> mlscore_status {
+    session_call!(session, |s| {
+        let v = vectors(s, output)?
+            .get(index)
+            .ok_or(mlscore_status::IndexOutOfRange)?;
+        if v.size != len {
+            return Err(mlscore_status::BadLength.into());
+        }
+        let out = try_slice_mut!(values, len);
+        out.fill(0.0);
+        v.for_each_active(|i, x| {
+            if let Some(d) = out.get_mut(i) {
+                *d = x;
+            }
+        });
         Ok(mlscore_status::Ok)
     })
 }

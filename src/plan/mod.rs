@@ -6,7 +6,7 @@ pub mod slot;
 pub mod step;
 
 pub use compile::{Compiler, Want};
-pub use slot::{Slot, TokenBuf, VecBuf};
+pub use slot::{Slot, TokenBuf, VecArray, VecBuf};
 pub use step::{Fault, Flow, Step, StepResult};
 
 use crate::spark::SparkVersion;
@@ -26,6 +26,8 @@ pub enum ColumnType {
     String,
     Vector,
     StringArray,
+    /// Spark `array<vector>` (the LSH models' `hashes`).
+    VectorArray,
 }
 
 impl ColumnType {
@@ -45,6 +47,7 @@ impl ColumnType {
             ColumnType::String => "string",
             ColumnType::Vector => "vector",
             ColumnType::StringArray => "array<string>",
+            ColumnType::VectorArray => "array<vector>",
         }
     }
 }
