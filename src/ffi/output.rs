@@ -344,3 +344,112 @@ pub unsafe extern "C" fn mlscore_session_output_vector_array_item(
         Ok(mlscore_status::Ok)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CString;
+    use std::ptr::{null, null_mut};
+
+    use crate::ffi::*;
+
+    /// The Spark 3.5.9 BucketedRandomProjectionLSH fixture (4 hash tables over 4 features) and
+    /// Spark's hashes for its first row, [1, 2, 3, 4].
+    fn brp() -> (*mut mlscore_model, Vec<f64>) {
+        let case = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/spark/fixtures-formula/spark-3.5.9/bucketed_random_projection_lsh");
+        let first = std::fs::read_to_string(case.join("expected.jsonl")).unwrap();
+        let row: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+        let hashes = row["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h[0].as_f64().unwrap())
+            .collect();
+        let path = CString::new(case.join("model").to_str().unwrap()).unwrap();
+        let mut model = null_mut();
+        // SAFETY: valid C string and out-pointer; no options, no error slot.
+        let st = unsafe { mlscore_model_load(path.as_ptr(), null(), &mut model, null_mut()) };
+        assert_eq!(st, mlscore_status::Ok);
+        (model, hashes)
+    }
+
+    #[test]
+    fn vector_array_outputs() {
+        let (model, expected) = brp();
+        let mut s = null_mut();
+        let mut k = 0;
+        let mut ty = mlscore_type::Double;
+        let name = CString::new("hashes").unwrap();
+        // SAFETY: live model and session, valid pointers and exact lengths throughout.
+        unsafe {
+            assert_eq!(mlscore_session_new(model, &mut s), mlscore_status::Ok);
+            assert_eq!(
+                mlscore_model_output_index(model, name.as_ptr(), &mut k),
+                mlscore_status::Ok
+            );
+            assert_eq!(
+                mlscore_model_output_type(model, k, &mut ty),
+                mlscore_status::Ok
+            );
+            assert_eq!(ty, mlscore_type::VectorArray);
+            let mut count = 0;
+            assert_eq!(
+                mlscore_session_output_vector_array_len(s, k, &mut count),
+                mlscore_status::NoResult
+            );
+            let x = [1.0, 2.0, 3.0, 4.0];
+            assert_eq!(
+                mlscore_session_set_dense(s, 0, x.as_ptr(), 4),
+                mlscore_status::Ok
+            );
+            assert_eq!(mlscore_session_score(s), mlscore_status::Ok);
+            assert_eq!(
+                mlscore_session_output_vector_array_len(s, k, &mut count),
+                mlscore_status::Ok
+            );
+            assert_eq!(count, expected.len());
+            for (i, want) in expected.iter().enumerate() {
+                let mut size = 0;
+                assert_eq!(
+                    mlscore_session_output_vector_array_item_size(s, k, i, &mut size),
+                    mlscore_status::Ok
+                );
+                assert_eq!(size, 1);
+                let mut v = [f64::NAN];
+                assert_eq!(
+                    mlscore_session_output_vector_array_item(s, k, i, v.as_mut_ptr(), 1),
+                    mlscore_status::Ok
+                );
+                assert_eq!(v[0], *want);
+                assert_eq!(
+                    mlscore_session_output_vector_array_item(s, k, i, v.as_mut_ptr(), 2),
+                    mlscore_status::BadLength
+                );
+            }
+            let mut size = 0;
+            assert_eq!(
+                mlscore_session_output_vector_array_item_size(s, k, count, &mut size),
+                mlscore_status::IndexOutOfRange
+            );
+            assert_eq!(
+                mlscore_session_output_vector_array_len(s, k, null_mut()),
+                mlscore_status::NullArgument
+            );
+            assert_eq!(
+                mlscore_session_output_vector_array_item(s, k, 0, null_mut(), 1),
+                mlscore_status::NullArgument
+            );
+            let mut d = 0.0;
+            assert_eq!(
+                mlscore_session_output_double(s, k, &mut d),
+                mlscore_status::WrongOutputType
+            );
+            assert_eq!(
+                mlscore_session_output_vector_array_len(s, k + 1, &mut count),
+                mlscore_status::IndexOutOfRange
+            );
+            mlscore_session_free(s);
+            mlscore_model_free(model);
+        }
+    }
+}
