@@ -186,6 +186,23 @@ def rformula_logistic_regression(g):
     rf_case(g, "y ~ a + b + c", string_label=True, pipeline_lr=True, handleInvalid="keep")
 
 
+@case
+def rformula_vector_term(g):
+    """`y ~ a + v` with a vector term v (size 3): RFormula puts a VectorSizeHint (optimistic)
+    on it and the assembler appends its values. Dense, sparse, zeros, NaN, a wrong-size vector
+    and NULL (the assembler's handleInvalid error raises)."""
+    rng = random.Random(705)
+    fields = [S("a"), V("v"), D("y")]
+    train = [(rng.choice(["x", "y", "z"]), dv(*[r3(rng.gauss(0, 1)) for _ in range(3)]),
+              r3(rng.gauss(0, 1))) for _ in range(30)]
+    model = RFormula(formula="y ~ a + v").fit(g.df(fields, train))
+    rows = [("x", dv(1.0, 2.0, 3.0), 1.0), ("y", sv(3, [1], [5.0]), 0.0),
+            ("z", dv(0.0, 0.0, 0.0), 2.0), ("x", sv(3, [], []), None),
+            ("y", dv(NAN, 1.0, 0.0), 1.0), ("z", dv(1.0, 2.0, 3.0, 4.0), 1.0),
+            ("x", None, 1.0), ("q", dv(1.0, 1.0, 1.0), 1.0)]
+    g.emit(model, fields, rows)
+
+
 # ----------------------------------------------------------------------------
 # Interaction
 # ----------------------------------------------------------------------------

@@ -5,9 +5,9 @@
 //!   `((1 + i) * a_k + b_k) mod 2038074743` in 64-bit integers; a vector without a non-zero
 //!   entry raises ("Must have at least 1 non zero entry").
 //! - `org.apache.spark.ml.feature.BucketedRandomProjectionLSHModel`: data `randUnitVectors:
-//!   matrix` (numHashTables × dimension). Spark computes every hash with one
+//!   matrix` (numHashTables × dimension). Spark 3.x–4.x computes every hash with one
 //!   `gemv(1 / bucketLength, randMatrix, x)` and floors each entry; the dimension must match
-//!   (`BLAS.gemv` requires it).
+//!   (`BLAS.gemv` requires it). Spark 2.x divided each `dot(x, u)` by bucketLength instead.
 //!
 //! Both UDFs take a `Vector`, so a NULL input raises. Only `transform` is scored; the
 //! similarity joins and nearest-neighbour search are not model outputs.
@@ -70,6 +70,8 @@ pub struct BucketedRandomProjectionLshStep {
     pub rand_unit_vectors: Vec<f64>,
     /// `1.0 / bucketLength`, the `alpha` Spark hands to gemv.
     pub alpha: f64,
+    /// Spark 2.x: `floor(dot(x, u) / bucketLength)` per hash table instead of the gemv.
+    pub divide_by: Option<f64>,
     pub blas: Blas,
 }
 
@@ -89,10 +91,10 @@ impl BucketedRandomProjectionLshStep {
             for row in self.rand_unit_vectors.chunks_exact(self.dimension.max(1)) {
                 // Dense: dgemv "T" (randMatrix is row-major); sparse: Spark's own loop over the
                 // stored entries, `sum * alpha + beta * y` with beta 0.
-                let h = if x.vec.sparse {
-                    x.vec.dot(row) * self.alpha + 0.0
-                } else {
-                    self.alpha * self.blas.gemv_row(row, &x.vec.values)
+                let h = match (self.divide_by, x.vec.sparse) {
+                    (Some(bucket_length), _) => x.vec.dot(row) / bucket_length,
+                    (None, true) => x.vec.dot(row) * self.alpha + 0.0,
+                    (None, false) => self.alpha * self.blas.gemv_row(row, &x.vec.values),
                 };
                 out.vecs.push_with(|v| v.set_dense(&[h.floor()]));
             }
@@ -196,6 +198,9 @@ pub fn lower_bucketed_random_projection(
             dimension: m.cols,
             rand_unit_vectors: m.values,
             alpha: 1.0 / bucket_length,
+            // The 2.x hash (a plain dot, in index order like F2J's ddot, then a division);
+            // UNVERIFIED which 3.x release moved to the gemv, the 3.5 jar has it.
+            divide_by: (!c.semantics().at_least(3, 0)).then_some(bucket_length),
             blas,
         },
     ));
@@ -253,6 +258,7 @@ mod tests {
             dimension: 2,
             rand_unit_vectors: vec![1.0, 0.0, 0.0, -1.0],
             alpha: 1.0 / 2.0,
+            divide_by: None,
             blas: Blas::Java11,
         };
         let mut v = crate::plan::VecBuf::default();
