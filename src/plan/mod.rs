@@ -77,6 +77,10 @@ pub struct ColumnSpec {
     /// Index of the stage that produced it (outputs only).
     pub stage: Option<usize>,
     pub nominal: Option<Nominal>,
+    /// A vector column whose slot attributes include nominal ones (a VectorAssembler over a
+    /// StringIndexer output): each slot's number of nominal values, 1 for a numeric or binary
+    /// slot. `None` when every slot is numeric. Interaction one-hot expands nominal slots.
+    pub slot_values: Option<Vec<usize>>,
 }
 
 /// One stage of the flattened pipeline, as `inspect` shows it.

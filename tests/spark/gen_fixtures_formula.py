@@ -231,6 +231,25 @@ def interaction_numeric_vector_onehot(g):
     g.emit(model, fields, rows)
 
 
+@case
+def interaction_nominal_in_vector(g):
+    """StringIndexer(cat, keep) -> VectorAssembler(x, cat_idx) -> Interaction(vec, y): the
+    assembler keeps cat_idx's nominal attribute on its slot, so Interaction one-hot expands
+    that slot inside the vector (4 values with keep); explicit zeros of x are visited."""
+    rng = random.Random(713)
+    fields = [S("cat"), D("x"), D("y")]
+    train = [(rng.choice(["a", "b", "c"]), r3(rng.gauss(0, 1)), r3(rng.gauss(0, 1)))
+             for _ in range(20)]
+    pipe = Pipeline(stages=[
+        StringIndexer(inputCol="cat", outputCol="cat_idx", handleInvalid="keep"),
+        VectorAssembler(inputCols=["x", "cat_idx"], outputCol="vec"),
+        Interaction(inputCols=["vec", "y"], outputCol="inter")])
+    model = pipe.fit(g.df(fields, train))
+    rows = [("a", 1.5, 2.0), ("b", 0.0, 3.0), ("c", -2.0, 0.5), ("zz", 1.0, 1.0),
+            (None, 1.0, -1.0), ("a", 2.0, 0.0), ("b", 1.0, NAN), ("c", 1.0, None)]
+    g.emit(model, fields, rows)
+
+
 # ----------------------------------------------------------------------------
 # TargetEncoder (Spark 4.0+)
 # ----------------------------------------------------------------------------

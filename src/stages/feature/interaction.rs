@@ -10,9 +10,8 @@
 //! LAST to the first: an entry's index is `prevIndex + i * prevSize`, so the last input varies
 //! fastest. The result is `Vectors.sparse(size, …).compressed`. NULL inputs raise.
 //!
-//! Gap: nominal slots inside a vector input (a VectorAssembler over a StringIndexer output)
-//! would be one-hot expanded by Spark; mlscore does not track per-slot attributes and treats
-//! every vector slot as numeric.
+//! Nominal slots inside a vector input (a VectorAssembler over a StringIndexer output) are
+//! one-hot expanded too: VectorAssembler records them in `ColumnSpec::slot_values`.
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::kernels::compress::{compress, CompressRule};
@@ -22,7 +21,7 @@ use crate::plan::{
 };
 use crate::spark::{limits, Metadata};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Encoding {
     /// A numeric double: one output carrying the value.
     Numeric,
@@ -30,18 +29,31 @@ pub enum Encoding {
     Nominal(usize),
     /// A vector of this size whose slots are all numeric.
     Vector(usize),
+    /// A vector with nominal slots: per slot (values, first output), 1 value = numeric;
+    /// `size` is the sum of the slots' values (Spark's `outputSize`).
+    Slots {
+        slots: Vec<(usize, usize)>,
+        size: usize,
+    },
 }
 
 impl Encoding {
-    fn size(self) -> usize {
+    fn size(&self) -> usize {
         match self {
             Encoding::Numeric => 1,
-            Encoding::Nominal(k) | Encoding::Vector(k) => k,
+            Encoding::Nominal(k) | Encoding::Vector(k) => *k,
+            Encoding::Slots { size, .. } => *size,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+/// Spark's `d >= 0.0 && d == d.toInt && d < k` for a nominal value (NaN fails too).
+#[inline]
+fn is_index(d: f64, k: usize) -> bool {
+    d >= 0.0 && d < k as f64 && d.fract() == 0.0
+}
+
+#[derive(Debug, Clone)]
 pub struct InteractionInput {
     pub slot: SlotIndex,
     pub encoding: Encoding,
@@ -81,21 +93,42 @@ impl InteractionStep {
                         next.values.push(pv * a);
                     }
                 };
-                match input.encoding {
+                match &input.encoding {
                     Encoding::Numeric => emit(0, src.num),
                     Encoding::Nominal(k) => {
-                        let d = src.num;
-                        // Spark asserts `d >= 0 && d == d.toInt && d < k`; NaN fails too.
-                        if !(d >= 0.0 && d < k as f64 && d.fract() == 0.0) {
+                        if !is_index(src.num, *k) {
                             return Err(Fault::new(ScoreErrorKind::InvalidValue, input.slot));
                         }
-                        emit(d as usize, 1.0);
+                        emit(src.num as usize, 1.0);
                     }
                     Encoding::Vector(k) => {
-                        if src.vec.size != k {
+                        if src.vec.size != *k {
                             return Err(Fault::new(ScoreErrorKind::BadVectorSize, input.slot));
                         }
                         src.vec.for_each_active(&mut emit);
+                    }
+                    Encoding::Slots {
+                        slots: per_slot, ..
+                    } => {
+                        if src.vec.size != per_slot.len() {
+                            return Err(Fault::new(ScoreErrorKind::BadVectorSize, input.slot));
+                        }
+                        let mut valid = true;
+                        src.vec.for_each_active(|i, v| {
+                            let Some(&(k, offset)) = per_slot.get(i) else {
+                                return;
+                            };
+                            if k <= 1 {
+                                emit(offset, v);
+                            } else if valid && is_index(v, k) {
+                                emit(offset + v as usize, 1.0);
+                            } else {
+                                valid = false;
+                            }
+                        });
+                        if !valid {
+                            return Err(Fault::new(ScoreErrorKind::InvalidValue, input.slot));
+                        }
                     }
                 }
                 std::mem::swap(cur, &mut next);
@@ -144,7 +177,18 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
                         )
                         .in_column(name))
                 }
-                (_, Some(w)) => Encoding::Vector(w),
+                (_, Some(w)) => match &col.slot_values {
+                    Some(values) if values.len() == w => {
+                        let mut slots = Vec::with_capacity(w);
+                        let mut size = 0usize;
+                        for &k in values {
+                            slots.push((k, size));
+                            size = size.saturating_add(k.max(1));
+                        }
+                        Encoding::Slots { slots, size }
+                    }
+                    _ => Encoding::Vector(w),
+                },
             }
         } else {
             match col.nominal.as_ref() {
@@ -206,6 +250,30 @@ mod tests {
         assert_eq!(d, vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5.0, 0.0, 7.0]);
         assert!(slots[2].vec.sparse);
         assert_eq!(slots[2].vec.indices, vec![6, 8]);
+    }
+
+    #[test]
+    fn nominal_slots_in_a_vector_are_one_hot() {
+        // vector [x = 2.0, nominal with 3 values = 1.0]: outputs x at 0, category 1 at 2.
+        let step = InteractionStep {
+            inputs: vec![InteractionInput {
+                slot: 0,
+                encoding: Encoding::Slots {
+                    slots: vec![(1, 0), (3, 1)],
+                    size: 4,
+                },
+            }],
+            output: 1,
+            scratch: 2,
+            compress_rule: CompressRule::Ratio,
+        };
+        let mut slots = vec![Slot::default(); 3];
+        slots[0].null = false;
+        slots[0].vec.set_dense(&[2.0, 1.0]);
+        step.run(&mut slots).unwrap();
+        assert_eq!(dense(&slots[1].vec), vec![2.0, 0.0, 1.0, 0.0]);
+        slots[0].vec.set_dense(&[2.0, 3.0]);
+        assert!(step.run(&mut slots).is_err());
     }
 
     #[test]
