@@ -184,6 +184,27 @@ static void print_output(mlscore_session *session, const mlscore_model *model, s
         printf("\n");
         free(values);
         free(indices);
+    } else if (type == MLSCORE_TYPE_VECTOR_ARRAY) {
+        /* LSH hashes: one small dense vector per hash table. */
+        size_t count = 0;
+        if (mlscore_session_output_vector_array_len(session, k, &count) == MLSCORE_STATUS_OK) {
+            printf("[");
+            for (size_t i = 0; i < count; i++) {
+                size_t size = 0;
+                double *values = NULL;
+                if (mlscore_session_output_vector_array_item_size(session, k, i, &size) == MLSCORE_STATUS_OK &&
+                    (values = malloc(size * sizeof(double) + 1)) != NULL &&
+                    mlscore_session_output_vector_array_item(session, k, i, values, size) == MLSCORE_STATUS_OK) {
+                    printf(i ? " [" : "[");
+                    for (size_t j = 0; j < size; j++) {
+                        printf(j ? " %.17g" : "%.17g", values[j]);
+                    }
+                    printf("]");
+                }
+                free(values);
+            }
+            printf("]\n");
+        }
     } else if (type == MLSCORE_TYPE_STRING_ARRAY) {
         size_t count = 0;
         if (mlscore_session_output_token_count(session, k, &count) == MLSCORE_STATUS_OK) {

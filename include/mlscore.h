@@ -291,6 +291,11 @@ enum mlscore_type
      * Spark `array<string>`.
      */
     MLSCORE_TYPE_STRING_ARRAY = 7,
+    /**
+     * Spark `array<vector>` (an LSH model's `hashes`); output only, read with
+     * mlscore_session_output_vector_array_len() and mlscore_session_output_vector_array_item().
+     */
+    MLSCORE_TYPE_VECTOR_ARRAY = 8,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -413,7 +418,9 @@ typedef struct mlscore_model mlscore_model;
  * mlscore_session_output_string(), mlscore_session_output_vector_size(),
  * mlscore_session_output_vector(), mlscore_session_output_vector_nnz(),
  * mlscore_session_output_vector_sparse(), mlscore_session_output_token_count(),
- * mlscore_session_output_token(), mlscore_session_score_flat(),
+ * mlscore_session_output_token(), mlscore_session_output_vector_array_len(),
+ * mlscore_session_output_vector_array_item_size(), mlscore_session_output_vector_array_item(),
+ * mlscore_session_score_flat(),
  * mlscore_session_score_flat_f32(), mlscore_session_score_batch(),
  * mlscore_session_score_batch_f32(), mlscore_session_score_json(),
  * mlscore_session_last_error_code(), mlscore_session_last_error(),
@@ -993,6 +1000,43 @@ mlscore_status mlscore_session_output_token(mlscore_session *session,
                                             size_t index,
                                             const char **value,
                                             size_t *len);
+
+/**
+ * Stores in `*count` the number of vectors in array-of-vectors output `output` of the scored
+ * row (0 when NULL). An LSH model's `hashes` holds one vector per hash table.
+ * @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _NO_RESULT, _INDEX_OUT_OF_RANGE,
+ *         _WRONG_OUTPUT_TYPE, _POISONED, _PANIC.
+ */
+MLSCORE_MUST_USE
+mlscore_status mlscore_session_output_vector_array_len(mlscore_session *session,
+                                                       size_t output,
+                                                       size_t *count);
+
+/**
+ * Stores in `*size` the size of vector `index` of array-of-vectors output `output` of the
+ * scored row (1 for an LSH hash).
+ * @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _NO_RESULT, _INDEX_OUT_OF_RANGE (output or
+ *         vector index), _WRONG_OUTPUT_TYPE, _POISONED, _PANIC.
+ */
+MLSCORE_MUST_USE
+mlscore_status mlscore_session_output_vector_array_item_size(mlscore_session *session,
+                                                             size_t output,
+                                                             size_t index,
+                                                             size_t *size);
+
+/**
+ * Copies vector `index` of array-of-vectors output `output` of the scored row into `values`
+ * as a dense array; `len` must equal its size
+ * (mlscore_session_output_vector_array_item_size()).
+ * @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _BAD_LENGTH, _NO_RESULT, _INDEX_OUT_OF_RANGE
+ *         (output or vector index), _WRONG_OUTPUT_TYPE, _POISONED, _PANIC.
+ */
+MLSCORE_MUST_USE
+mlscore_status mlscore_session_output_vector_array_item(mlscore_session *session,
+                                                        size_t output,
+                                                        size_t index,
+                                                        double *values,
+                                                        size_t len);
 
 /**
  * Scores one flat numeric row. `row_len` must equal mlscore_model_input_width() and `out_len`

@@ -192,6 +192,7 @@ pub fn value(v: Value<'_>, format: VectorFormat) -> Json {
         Value::Str(s) => Json::String(s.to_string()),
         Value::Vector(v) => vector(v, format),
         Value::Tokens(t) => Json::Array(t.iter().map(|s| Json::String(s.to_string())).collect()),
+        Value::Vectors(vs) => Json::Array(vs.iter().map(|v| vector(v, format)).collect()),
     }
 }
 

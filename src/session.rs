@@ -23,6 +23,8 @@ pub enum Value<'a> {
     Str(&'a str),
     Vector(&'a VecBuf),
     Tokens(&'a TokenBuf),
+    /// `array<vector>` (LSH `hashes`), in Spark's order.
+    Vectors(&'a [VecBuf]),
 }
 
 /// An owned input value, e.g. a row parsed once and scored many times (benchmarks, tests).
@@ -301,6 +303,7 @@ impl Session {
             ColumnType::String => Value::Str(&s.text),
             ColumnType::Vector => Value::Vector(&s.vec),
             ColumnType::StringArray => Value::Tokens(&s.tokens),
+            ColumnType::VectorArray => Value::Vectors(s.vecs.as_slice()),
         }
     }
 

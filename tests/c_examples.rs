@@ -355,6 +355,18 @@ fn value_text(v: Value<'_>) -> String {
             });
             s
         }
+        Value::Vectors(vs) => format!(
+            "[{}]",
+            vs.iter()
+                .map(|v| {
+                    let mut dense = vec![0.0; v.size];
+                    v.for_each_active(|i, x| dense[i] = x);
+                    let dense: Vec<String> = dense.iter().map(|x| fmt_num(*x)).collect();
+                    format!("[{}]", dense.join(" "))
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         Value::Tokens(t) => format!(
             "[{}]",
             t.iter()

@@ -65,6 +65,10 @@ fn render_rust(
                     Value::Tokens(t) => {
                         let _ = write!(s, "{:?};", t.iter().collect::<Vec<_>>());
                     }
+                    Value::Vectors(vs) => {
+                        let bits = vs.iter().flat_map(|v| v.values.iter().map(|x| x.to_bits()));
+                        let _ = write!(s, "{}:{:x};", vs.len(), exact_hash(bits));
+                    }
                     v => {
                         let _ = write!(s, "{v:?};");
                     }
@@ -137,6 +141,28 @@ fn run_c(m: SharedModel, rows: &[&Vec<InputValue>]) -> Vec<String> {
                                 std::slice::from_raw_parts(p.cast::<u8>(), n)
                             };
                             let _ = write!(text, "{:?};", String::from_utf8_lossy(bytes));
+                        }
+                        mlscore_type::VectorArray => {
+                            // LSH hashes: a few one-element vectors.
+                            let mut n = 0;
+                            let _ = mlscore_session_output_vector_array_len(s, k, &mut n);
+                            let mut bits = Vec::new();
+                            for i in 0..n {
+                                let mut size = 0;
+                                let _ = mlscore_session_output_vector_array_item_size(
+                                    s, k, i, &mut size,
+                                );
+                                let mut v = vec![0.0; size];
+                                let _ = mlscore_session_output_vector_array_item(
+                                    s,
+                                    k,
+                                    i,
+                                    v.as_mut_ptr(),
+                                    size,
+                                );
+                                bits.extend(v.iter().map(|x| x.to_bits()));
+                            }
+                            let _ = write!(text, "{n}:{:x};", exact_hash(bits.into_iter()));
                         }
                         mlscore_type::StringArray => {
                             let mut n = 0;

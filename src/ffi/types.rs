@@ -25,6 +25,9 @@ pub enum mlscore_type {
     Vector = 6,
     /// Spark `array<string>`.
     StringArray = 7,
+    /// Spark `array<vector>` (an LSH model's `hashes`); output only, read with
+    /// mlscore_session_output_vector_array_len() and mlscore_session_output_vector_array_item().
+    VectorArray = 8,
 }
 
 impl From<ColumnType> for mlscore_type {
@@ -37,6 +40,7 @@ impl From<ColumnType> for mlscore_type {
             ColumnType::String => mlscore_type::String,
             ColumnType::Vector => mlscore_type::Vector,
             ColumnType::StringArray => mlscore_type::StringArray,
+            ColumnType::VectorArray => mlscore_type::VectorArray,
         }
     }
 }
@@ -52,6 +56,7 @@ impl TryFrom<i32> for mlscore_type {
             5 => mlscore_type::String,
             6 => mlscore_type::Vector,
             7 => mlscore_type::StringArray,
+            8 => mlscore_type::VectorArray,
             _ => return Err(()),
         })
     }
@@ -67,6 +72,7 @@ impl From<mlscore_type> for ColumnType {
             mlscore_type::String => ColumnType::String,
             mlscore_type::Vector => ColumnType::Vector,
             mlscore_type::StringArray => ColumnType::StringArray,
+            mlscore_type::VectorArray => ColumnType::VectorArray,
         }
     }
 }
@@ -150,13 +156,13 @@ mod tests {
 
     #[test]
     fn types_round_trip() {
-        for v in 1..=7 {
+        for v in 1..=8 {
             let t = mlscore_type::try_from(v).unwrap();
             assert_eq!(t as i32, v);
             assert_eq!(mlscore_type::from(ColumnType::from(t)), t);
         }
         assert!(mlscore_type::try_from(0).is_err());
-        assert!(mlscore_type::try_from(8).is_err());
+        assert!(mlscore_type::try_from(9).is_err());
     }
 
     #[test]

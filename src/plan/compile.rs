@@ -298,6 +298,13 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// Sets the per-slot nominal value counts of a produced vector column (VectorAssembler).
+    pub fn set_slot_values(&mut self, slot: SlotIndex, values: Vec<usize>) {
+        if let Some(col) = self.columns.get_mut(slot) {
+            col.slot_values = Some(values);
+        }
+    }
+
     /// Scratch storage for a step, invisible to callers.
     pub fn hidden(&mut self, ty: ColumnType) -> SlotIndex {
         let name = format!("__hidden_{}", self.columns.len());
@@ -309,6 +316,7 @@ impl<'a> Compiler<'a> {
             role: Role::Hidden,
             stage: None,
             nominal: None,
+            slot_values: None,
         });
         slot
     }
@@ -337,6 +345,7 @@ impl<'a> Compiler<'a> {
             role,
             stage: None,
             nominal: None,
+            slot_values: None,
         });
         self.by_name.insert(name.to_string(), slot);
         slot

@@ -6,7 +6,7 @@ pub mod slot;
 pub mod step;
 
 pub use compile::{Compiler, Want};
-pub use slot::{Slot, TokenBuf, VecBuf};
+pub use slot::{Slot, TokenBuf, VecArray, VecBuf};
 pub use step::{Fault, Flow, Step, StepResult};
 
 use crate::spark::SparkVersion;
@@ -26,6 +26,8 @@ pub enum ColumnType {
     String,
     Vector,
     StringArray,
+    /// Spark `array<vector>` (the LSH models' `hashes`).
+    VectorArray,
 }
 
 impl ColumnType {
@@ -45,6 +47,7 @@ impl ColumnType {
             ColumnType::String => "string",
             ColumnType::Vector => "vector",
             ColumnType::StringArray => "array<string>",
+            ColumnType::VectorArray => "array<vector>",
         }
     }
 }
@@ -74,6 +77,10 @@ pub struct ColumnSpec {
     /// Index of the stage that produced it (outputs only).
     pub stage: Option<usize>,
     pub nominal: Option<Nominal>,
+    /// A vector column whose slot attributes include nominal ones (a VectorAssembler over a
+    /// StringIndexer output): each slot's number of nominal values, 1 for a numeric or binary
+    /// slot. `None` when every slot is numeric. Interaction one-hot expands nominal slots.
+    pub slot_values: Option<Vec<usize>>,
 }
 
 /// One stage of the flattened pipeline, as `inspect` shows it.

@@ -159,6 +159,35 @@ impl TokenBuf {
     }
 }
 
+/// An `array<vector>` value. Vectors past `len` are kept, not freed, so the next row reuses
+/// their buffers.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct VecArray {
+    pub items: Vec<VecBuf>,
+    pub len: usize,
+}
+
+impl VecArray {
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+    /// Appends a vector filled by `fill`; allocates only while the array grows past its
+    /// largest length so far.
+    #[inline]
+    pub fn push_with(&mut self, fill: impl FnOnce(&mut VecBuf)) {
+        if self.len == self.items.len() {
+            self.items.push(VecBuf::default());
+        }
+        if let Some(v) = self.items.get_mut(self.len) {
+            fill(v);
+            self.len += 1;
+        }
+    }
+    pub fn as_slice(&self) -> &[VecBuf] {
+        self.items.get(..self.len).unwrap_or(&[])
+    }
+}
+
 /// One column's value for the current row. Which field is meaningful depends on the column's
 /// `ColumnType`; numbers of every numeric type live in `num`.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -168,6 +197,7 @@ pub struct Slot {
     pub text: String,
     pub vec: VecBuf,
     pub tokens: TokenBuf,
+    pub vecs: VecArray,
 }
 
 impl Slot {

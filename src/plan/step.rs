@@ -120,6 +120,10 @@ static EMPTY: Slot = Slot {
         text: String::new(),
         ends: Vec::new(),
     },
+    vecs: super::slot::VecArray {
+        items: Vec::new(),
+        len: 0,
+    },
 };
 
 /// A slot by index; the compiler guarantees indices are in range, an out-of-range index reads
@@ -201,6 +205,12 @@ steps! {
     CountVectorizer(feature::count_vectorizer::CountVectorizerStep),
     Idf(feature::idf::IdfStep),
     Sql(feature::sql::SqlStep),
+    // RFormula, Interaction, TargetEncoder, LSH.
+    RFormulaLabel(feature::rformula::RFormulaLabelStep),
+    Interaction(feature::interaction::InteractionStep),
+    TargetEncoder(feature::target_encoder::TargetEncoderStep),
+    MinHashLsh(feature::lsh::MinHashLshStep),
+    BucketedRandomProjectionLsh(feature::lsh::BucketedRandomProjectionLshStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

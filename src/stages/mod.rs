@@ -86,6 +86,14 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.CountVectorizerModel",
     "org.apache.spark.ml.feature.IDFModel",
     "org.apache.spark.ml.feature.SQLTransformer",
+    // RFormula, Interaction, TargetEncoder, LSH.
+    "org.apache.spark.ml.feature.RFormulaModel",
+    "org.apache.spark.ml.feature.VectorAttributeRewriter",
+    "org.apache.spark.ml.feature.ColumnPruner",
+    "org.apache.spark.ml.feature.Interaction",
+    "org.apache.spark.ml.feature.TargetEncoderModel",
+    "org.apache.spark.ml.feature.MinHashLSHModel",
+    "org.apache.spark.ml.feature.BucketedRandomProjectionLSHModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -224,12 +232,30 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         | "org.apache.spark.mllib.tree.model.GradientBoostedTreesModel" => {
             mllib::tree::lower(c, meta)
         }
+        // RFormula, Interaction, TargetEncoder, LSH.
+        "org.apache.spark.ml.feature.RFormulaModel" => feature::rformula::lower_model(c, meta),
+        "org.apache.spark.ml.feature.VectorAttributeRewriter" => {
+            feature::rformula::lower_attribute_rewriter(c, meta)
+        }
+        "org.apache.spark.ml.feature.ColumnPruner" => {
+            feature::rformula::lower_column_pruner(c, meta)
+        }
+        "org.apache.spark.ml.feature.Interaction" => feature::interaction::lower(c, meta),
+        "org.apache.spark.ml.feature.TargetEncoderModel" => feature::target_encoder::lower(c, meta),
+        "org.apache.spark.ml.feature.MinHashLSHModel" => feature::lsh::lower_min_hash(c, meta),
+        "org.apache.spark.ml.feature.BucketedRandomProjectionLSHModel" => {
+            feature::lsh::lower_bucketed_random_projection(c, meta)
+        }
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))
 }
 
-fn lower_nested(c: &mut Compiler<'_>, meta: &Metadata, sub: &str) -> Result<(), LoadError> {
+pub(crate) fn lower_nested(
+    c: &mut Compiler<'_>,
+    meta: &Metadata,
+    sub: &str,
+) -> Result<(), LoadError> {
     enter(c, meta)?;
     let dir = meta.dir.join(sub);
     if !dir.is_dir() {

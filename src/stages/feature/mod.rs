@@ -33,6 +33,11 @@ pub mod robust_scaler;
 pub mod sql;
 pub mod standard_scaler;
 pub mod vector_size_hint;
+// RFormula, Interaction, TargetEncoder, LSH.
+pub mod interaction;
+pub mod lsh;
+pub mod rformula;
+pub mod target_encoder;
 
 /// Spark's `handleInvalid` values, shared by many feature stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -115,12 +115,38 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     )?;
     let mut inputs = Vec::with_capacity(names.len());
     let mut total = Some(0usize);
+    // Slot attributes Spark carries into the output: a nominal double stays nominal (kept only
+    // when some slot is nominal, for Interaction downstream).
+    let mut slot_values: Option<Vec<usize>> = Some(Vec::new());
+    let mut any_nominal = false;
     for name in &names {
         let slot = c.input(meta, name, Want::NumericOrVector)?;
         let (is_vector, width) = match c.column(slot) {
             Some(col) if col.ty == ColumnType::Vector => (true, col.width),
             _ => (false, Some(1)),
         };
+        if let (Some(values), Some(col)) = (slot_values.as_mut(), c.column(slot)) {
+            match (&col.slot_values, col.nominal.as_ref(), width) {
+                (Some(v), _, _) if is_vector => {
+                    any_nominal = true;
+                    values.extend_from_slice(v);
+                }
+                (_, Some(n), _) if !is_vector => {
+                    any_nominal |= n.num_values > 1;
+                    values.push(n.num_values);
+                }
+                (_, _, Some(w)) if is_vector => {
+                    crate::spark::limits::check(
+                        "vector width",
+                        (values.len() + w) as u64,
+                        c.limits().max_vector_width,
+                    )?;
+                    values.resize(values.len() + w, 1);
+                }
+                (_, _, Some(_)) => values.push(1),
+                (_, _, None) => slot_values = None,
+            }
+        }
         total = total.zip(width).map(|(t, w)| t + w);
         inputs.push(AssembledInput {
             slot,
@@ -129,6 +155,9 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         });
     }
     let out = c.output(meta, &output, ColumnType::Vector, total)?;
+    if let (true, Some(values)) = (any_nominal, slot_values) {
+        c.set_slot_values(out, values);
+    }
     let scratch = c.hidden(ColumnType::Vector);
     let compress_rule = CompressRule::for_version(c.semantics());
     c.push(Step::VectorAssembler(VectorAssemblerStep {
