@@ -153,6 +153,11 @@ steps! {
     HashingTF(feature::hashing_tf::HashingTFStep),
     CountVectorizer(feature::count_vectorizer::CountVectorizerStep),
     Idf(feature::idf::IdfStep),
+    // Clustering and old mllib models (fixtures-models).
+    BisectingKMeans(clustering::bisecting_kmeans::BisectingKMeansStep),
+    Lda(clustering::lda::LdaStep),
+    MatrixFactorization(mllib::matrix_factorization::MatrixFactorizationStep),
+    MllibWord2Vec(mllib::word2vec::MllibWord2VecStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back
