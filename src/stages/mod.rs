@@ -5,6 +5,7 @@
 pub mod classification;
 pub mod clustering;
 pub mod feature;
+pub mod fpm;
 pub mod mllib;
 pub mod predictor;
 pub mod recommendation;
@@ -94,6 +95,7 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.mllib.clustering.GaussianMixtureModel",
     "org.apache.spark.mllib.recommendation.MatrixFactorizationModel",
     "org.apache.spark.mllib.feature.Word2VecModel",
+    "org.apache.spark.ml.fpm.FPGrowthModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -254,6 +256,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             mllib::matrix_factorization::lower(c, meta)
         }
         "org.apache.spark.mllib.feature.Word2VecModel" => mllib::word2vec::lower(c, meta),
+        "org.apache.spark.ml.fpm.FPGrowthModel" => fpm::fp_growth::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

@@ -2,9 +2,9 @@
 # -*- coding: utf-8 -*-
 """Spark-made conformance fixtures for mlscore: clustering and old mllib models.
 
-Covers BisectingKMeansModel, LocalLDAModel and DistributedLDAModel (ml), and the old RDD-based
-`org.apache.spark.mllib` models MatrixFactorizationModel, Word2VecModel, GaussianMixtureModel,
-BisectingKMeansModel and LocalLDAModel saved with `model.save(sc, path)`.
+Covers BisectingKMeansModel, LocalLDAModel and DistributedLDAModel, FPGrowthModel (ml), and the
+old RDD-based `org.apache.spark.mllib` models MatrixFactorizationModel, Word2VecModel,
+GaussianMixtureModel, BisectingKMeansModel and LocalLDAModel saved with `model.save(sc, path)`.
 
 Spark is the oracle, as in gen_fixtures.py: every expected value comes from the model loaded
 back from disk. Output format and layout are those of gen_fixtures.py (tests/spark/README.md);
@@ -196,6 +196,57 @@ def lda_em_distributed(g):
     model = LDA(k=3, maxIter=10, seed=421, optimizer="em").fit(g.df([V("features")], rows))
     g.prepare = lambda m: m._java_obj.toLocal()
     g.emit(model, [V("features")], lda_score(422))
+
+
+# ============================================================================
+# FPGrowth
+# ============================================================================
+
+FPG_ITEMS = ["milk", "bread", "eggs", "beer", "diapers", "jam", "tea", "café", "日本", "a b",
+             "Milk", ""]
+
+
+def fpg_train(seed, n):
+    """Baskets of 1-7 items, biased so that itemsets of 2-4 items are frequent."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        k = rng.randrange(1, 8)
+        pool = FPG_ITEMS[:8] if rng.random() < 0.85 else FPG_ITEMS
+        basket = rng.sample(pool[:5], min(k, 3)) + rng.sample(pool, max(0, k - 3))
+        rows.append((list(dict.fromkeys(basket)),))
+    return rows
+
+
+FPG_SCORE = [["milk"], ["bread", "milk"], ["beer", "diapers", "tea"], ["jam", "eggs", "bread"],
+             ["café"], ["日本", "a b"], ["tea", "tea", "milk"], ["Milk"], [""], ["unknown", "milk"],
+             FPG_ITEMS[:8], FPG_ITEMS, ["eggs", "beer", "diapers", "jam"], [], None]
+
+
+@case
+def fp_growth_bare(g):
+    """Bare FPGrowthModel minSupport 0.08, minConfidence 0.3 on 80 baskets (seed 480) of up to 7
+    items (non-ASCII, a space, '' and case variants): prediction = consequents of the rules whose
+    antecedent is in the row, minus the row, first occurrence kept, in the order Spark's
+    association-rule join gives (enough keys to grow its hash map). Empty basket, duplicates,
+    unknown items, null (empty prediction)."""
+    from pyspark.ml.fpm import FPGrowth
+    train = g.df([gf.A("items")], fpg_train(480, 80))
+    model = FPGrowth(minSupport=0.08, minConfidence=0.3).fit(train)
+    g.emit(model, [gf.A("items")], [(s,) for s in FPG_SCORE])
+
+
+@case
+def fp_growth_pipeline_high_confidence(g):
+    """FPGrowth in a pipeline, itemsCol `basket`, predictionCol `suggested`, minSupport 0.1,
+    minConfidence 0.6: fewer rules, multi-item antecedents."""
+    from pyspark.ml import Pipeline
+    from pyspark.ml.fpm import FPGrowth
+    train = g.df([gf.A("basket")], fpg_train(481, 80))
+    est = FPGrowth(itemsCol="basket", predictionCol="suggested", minSupport=0.1,
+                   minConfidence=0.6)
+    model = Pipeline(stages=[est]).fit(train)
+    g.emit(model, [gf.A("basket")], [(s,) for s in FPG_SCORE])
 
 
 # ============================================================================
