@@ -5,6 +5,7 @@ pub mod compress;
 pub mod eigen;
 pub mod java_text;
 pub mod murmur3;
+pub mod random;
 pub mod search;
 pub mod tree;
 pub mod vector;

@@ -5,7 +5,9 @@
 use super::slot::Slot;
 use super::SlotIndex;
 use crate::error::ScoreErrorKind;
-use crate::stages::{classification, clustering, feature, mllib, recommendation, regression, tree};
+use crate::stages::{
+    classification, clustering, feature, fpm, mllib, recommendation, regression, tree,
+};
 
 /// Whether the row goes on or is dropped, as Spark's `handleInvalid = "skip"` or a filter does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,6 +213,12 @@ steps! {
     TargetEncoder(feature::target_encoder::TargetEncoderStep),
     MinHashLsh(feature::lsh::MinHashLshStep),
     BucketedRandomProjectionLsh(feature::lsh::BucketedRandomProjectionLshStep),
+    // Clustering and old mllib models (fixtures-models).
+    BisectingKMeans(clustering::bisecting_kmeans::BisectingKMeansStep),
+    Lda(clustering::lda::LdaStep),
+    MatrixFactorization(mllib::matrix_factorization::MatrixFactorizationStep),
+    MllibWord2Vec(mllib::word2vec::MllibWord2VecStep),
+    FpGrowth(fpm::fp_growth::FpGrowthStep),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

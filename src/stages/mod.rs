@@ -5,6 +5,7 @@
 pub mod classification;
 pub mod clustering;
 pub mod feature;
+pub mod fpm;
 pub mod mllib;
 pub mod predictor;
 pub mod recommendation;
@@ -94,6 +95,16 @@ pub const SUPPORTED_CLASSES: &[&str] = &[
     "org.apache.spark.ml.feature.TargetEncoderModel",
     "org.apache.spark.ml.feature.MinHashLSHModel",
     "org.apache.spark.ml.feature.BucketedRandomProjectionLSHModel",
+    // Clustering and old mllib models.
+    "org.apache.spark.ml.clustering.BisectingKMeansModel",
+    "org.apache.spark.mllib.clustering.BisectingKMeansModel",
+    "org.apache.spark.ml.clustering.LocalLDAModel",
+    "org.apache.spark.ml.clustering.DistributedLDAModel",
+    "org.apache.spark.mllib.clustering.LocalLDAModel",
+    "org.apache.spark.mllib.clustering.GaussianMixtureModel",
+    "org.apache.spark.mllib.recommendation.MatrixFactorizationModel",
+    "org.apache.spark.mllib.feature.Word2VecModel",
+    "org.apache.spark.ml.fpm.FPGrowthModel",
 ];
 
 /// Reads the stage in `dir` and lowers it (recursively for containers).
@@ -246,6 +257,30 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         "org.apache.spark.ml.feature.BucketedRandomProjectionLSHModel" => {
             feature::lsh::lower_bucketed_random_projection(c, meta)
         }
+        // Clustering and old mllib models.
+        "org.apache.spark.ml.clustering.BisectingKMeansModel" => {
+            clustering::bisecting_kmeans::lower(c, meta, false)
+        }
+        "org.apache.spark.mllib.clustering.BisectingKMeansModel" => {
+            clustering::bisecting_kmeans::lower(c, meta, true)
+        }
+        "org.apache.spark.ml.clustering.LocalLDAModel" => {
+            clustering::lda::lower(c, meta, clustering::lda::Flavour::MlLocal)
+        }
+        "org.apache.spark.ml.clustering.DistributedLDAModel" => {
+            clustering::lda::lower(c, meta, clustering::lda::Flavour::MlDistributed)
+        }
+        "org.apache.spark.mllib.clustering.LocalLDAModel" => {
+            clustering::lda::lower(c, meta, clustering::lda::Flavour::MllibLocal)
+        }
+        "org.apache.spark.mllib.clustering.GaussianMixtureModel" => {
+            clustering::gaussian_mixture::lower_mllib(c, meta)
+        }
+        "org.apache.spark.mllib.recommendation.MatrixFactorizationModel" => {
+            mllib::matrix_factorization::lower(c, meta)
+        }
+        "org.apache.spark.mllib.feature.Word2VecModel" => mllib::word2vec::lower(c, meta),
+        "org.apache.spark.ml.fpm.FPGrowthModel" => fpm::fp_growth::lower(c, meta),
         other => Err(unsupported(meta, other)),
     };
     result.map_err(|e| e.in_stage(&meta.uid, &meta.class))

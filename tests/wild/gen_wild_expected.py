@@ -969,6 +969,7 @@ def jvm_class(jvm, name):
 
 
 LDA_CLS = "org.apache.spark.mllib.clustering.LocalLDAModel"
+LDA_SEED = 1421925485  # "org.apache.spark.ml.clustering.LocalLDAModel".hashCode
 SVM_CLS = "org.apache.spark.mllib.classification.SVMModel"
 LR_CLS = "org.apache.spark.mllib.classification.LogisticRegressionModel"
 NB_CLS = "org.apache.spark.mllib.classification.NaiveBayesModel"
@@ -1074,7 +1075,13 @@ def score_mllib(spark, mid, cls, path, pyobj, jobj, meta):
         hint = [("count",)] * width
         out_type = "vector"
         out_name = "topicDistribution"
-        notes.append("output topicDistribution = LocalLDAModel.topicDistribution(features)")
+        # The mllib loader seeds the inference with Utils.random.nextLong(), so Spark's output
+        # differs on every load; pin the seed the ml LocalLDAModel wrapper would set (its seed
+        # param's default, "org.apache.spark.ml.clustering.LocalLDAModel".hashCode), as
+        # mlscore does.
+        jobj.setSeed(LDA_SEED)
+        notes.append("output topicDistribution = LocalLDAModel.topicDistribution(features) "
+                     "after setSeed(%d) (Spark draws a random seed on load)" % LDA_SEED)
     elif cls.endswith("Word2VecModel"):
         vocab = sorted(pyobj.getVectors().keys())
         specs = {"word": {"type": "string", "gen": "cat", "labels": vocab}}

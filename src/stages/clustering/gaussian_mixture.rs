@@ -30,6 +30,33 @@ pub struct GaussianMixtureStep {
     pub probability: Option<SlotIndex>,
     pub prediction: Option<SlotIndex>,
     pub scratch: SlotIndex,
+    /// mllib `predict`: `p.indexOf(p.max)` in Scala (`Some(true)`: 2.13's total ordering,
+    /// where NaN is the largest; `Some(false)`: 2.12's `>=`), -1 when no entry equals the
+    /// maximum (NaN features). `None`: ml's argmax.
+    pub scala_index_of_max: Option<bool>,
+}
+
+/// `p.indexOf(p.max)` with Scala's `reduceLeft((x, y) => if (gteq(x, y)) x else y)`.
+fn scala_index_of_max(p: &[f64], total_order: bool) -> i64 {
+    let mut it = p.iter().copied();
+    let Some(first) = it.next() else { return -1 };
+    let max = it.fold(first, |x, y| {
+        // Java's `Double.compare(x, y) >= 0` (NaN largest, -0.0 below 0.0), or plain `>=`.
+        let gteq = if total_order {
+            x.is_nan()
+                || (!y.is_nan()
+                    && (x > y
+                        || (x == y && !(x == 0.0 && x.is_sign_negative() && y.is_sign_positive()))))
+        } else {
+            x >= y
+        };
+        if gteq {
+            x
+        } else {
+            y
+        }
+    });
+    p.iter().position(|&v| v == max).map_or(-1, |i| i as i64)
 }
 
 impl Component {
@@ -75,7 +102,10 @@ impl GaussianMixtureStep {
         })?;
         let best = slots
             .get(self.scratch)
-            .map_or(0, |s| predictor::argmax(&s.vec.values));
+            .map_or(0, |s| match self.scala_index_of_max {
+                Some(total) => scala_index_of_max(&s.vec.values, total),
+                None => predictor::argmax(&s.vec.values) as i64,
+            });
         if let Some(o) = self.probability {
             produce(slots, o, |slots, out| {
                 out.null = false;
@@ -106,8 +136,37 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             .map(|m| m.to_matrix(max))
             .collect::<Result<Vec<_>, LoadError>>()
     })?;
+    let (components, dim) = build_components(meta, &table.file, weights, mus, sigmas)?;
+    lower_components(c, meta, components, dim, false)
+}
+
+/// The RDD `org.apache.spark.mllib.clustering.GaussianMixtureModel` saved with
+/// `save(sc, path)`: data rows `weight, mu, sigma`, one per component in stored order.
+/// `predict(features)` is the first maximal posterior (an int), computed as ml's.
+pub fn lower_mllib(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
+    let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
+    let max = c.limits().max_vector_width;
+    let (mut weights, mut mus, mut sigmas) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..table.rows.len() {
+        weights.push(table.decode(r, "weight", |d| d.as_f64())?);
+        mus.push(table.decode(r, "mu", |d| Ok(d.to_vector(max)?.to_dense()))?);
+        sigmas.push(table.decode(r, "sigma", |d| d.to_matrix(max))?);
+    }
+    let (components, dim) = build_components(meta, &table.file, weights, mus, sigmas)?;
+    let meta = crate::stages::mllib::with_writer_version(meta, &table);
+    lower_components(c, &meta, components, dim, true)
+}
+
+fn build_components(
+    meta: &Metadata,
+    file: &str,
+    weights: Vec<f64>,
+    mus: Vec<Vec<f64>>,
+    sigmas: Vec<crate::spark::parquet::Matrix>,
+) -> Result<(Vec<Component>, usize), LoadError> {
     let dim = mus.first().map_or(0, Vec::len);
-    if weights.len() != mus.len()
+    if weights.is_empty()
+        || weights.len() != mus.len()
         || mus.len() != sigmas.len()
         || mus.iter().any(|m| m.len() != dim)
         || sigmas.iter().any(|s| s.rows != dim || s.cols != dim)
@@ -118,7 +177,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
                 LoadErrorKind::BadData,
                 "weights, mus and sigmas disagree in count or dimension",
             )
-            .in_file(&table.file));
+            .in_file(file));
     }
     let mut components = Vec::with_capacity(weights.len());
     for ((w, mu), sigma) in weights.iter().zip(mus).zip(sigmas) {
@@ -151,6 +210,16 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             u,
         });
     }
+    Ok((components, dim))
+}
+
+fn lower_components(
+    c: &mut Compiler<'_>,
+    meta: &Metadata,
+    components: Vec<Component>,
+    dim: usize,
+    mllib: bool,
+) -> Result<(), LoadError> {
     c.begin_stage(
         meta,
         vec![
@@ -158,14 +227,24 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             ("dimension".into(), dim.to_string()),
         ],
     )?;
-    let features = predictor::features_input(c, meta, Some(dim))?;
-    let probability = match meta.str_or("probabilityCol", "probability")? {
-        n if n.is_empty() => None,
-        n => Some(c.output(meta, &n, ColumnType::Vector, Some(components.len()))?),
-    };
-    let prediction = match meta.str_or("predictionCol", "prediction")? {
-        n if n.is_empty() => None,
-        n => Some(c.output(meta, &n, ColumnType::Int, None)?),
+    let (features, probability, prediction) = if mllib {
+        let f = c.input(meta, "features", crate::plan::Want::Vector(Some(dim)))?;
+        (
+            f,
+            None,
+            Some(c.output(meta, "prediction", ColumnType::Int, None)?),
+        )
+    } else {
+        let features = predictor::features_input(c, meta, Some(dim))?;
+        let probability = match meta.str_or("probabilityCol", "probability")? {
+            n if n.is_empty() => None,
+            n => Some(c.output(meta, &n, ColumnType::Vector, Some(components.len()))?),
+        };
+        let prediction = match meta.str_or("predictionCol", "prediction")? {
+            n if n.is_empty() => None,
+            n => Some(c.output(meta, &n, ColumnType::Int, None)?),
+        };
+        (features, probability, prediction)
     };
     let scratch = c.hidden(ColumnType::Vector);
     c.push(Step::GaussianMixture(GaussianMixtureStep {
@@ -174,6 +253,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         probability,
         prediction,
         scratch,
+        scala_index_of_max: mllib.then(|| c.semantics().at_least(4, 0)),
     }));
     Ok(())
 }
@@ -196,6 +276,7 @@ mod tests {
             probability: None,
             prediction: Some(1),
             scratch: 2,
+            scala_index_of_max: None,
         }
     }
 

@@ -3,8 +3,10 @@
 //! (column `features`) and their output what `predict` returns (column `prediction`).
 
 pub mod linear;
+pub mod matrix_factorization;
 pub mod naive_bayes;
 pub mod tree;
+pub mod word2vec;
 
 use crate::error::LoadError;
 use crate::plan::{ColumnType, Compiler, SlotIndex, Want};

@@ -1,0 +1,3 @@
+//! Spark's `org.apache.spark.ml.fpm` models.
+
+pub mod fp_growth;
