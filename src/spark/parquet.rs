@@ -389,7 +389,7 @@ pub fn read_table(ctx: &ReadContext<'_>, dir: &Path) -> Result<Table, LoadError>
     };
     for path in files {
         let shown = ctx.display(&path);
-        let part = catch_unwind(AssertUnwindSafe(|| read_file(ctx, &path, &mut table)))
+        let part = catch_unwind(AssertUnwindSafe(|| read_file(ctx, &path, &mut table, true)))
             .unwrap_or_else(|_| {
                 Err(LoadError::new(
                     LoadErrorKind::BadParquet,
@@ -408,7 +408,13 @@ fn parquet_error(e: parquet::errors::ParquetError) -> LoadError {
     )
 }
 
-fn read_file(ctx: &ReadContext<'_>, path: &Path, table: &mut Table) -> Result<(), LoadError> {
+/// Reads one part file into `table`; `bulk` allows the column-wise path for long lists.
+fn read_file(
+    ctx: &ReadContext<'_>,
+    path: &Path,
+    table: &mut Table,
+    bulk: bool,
+) -> Result<(), LoadError> {
     let file = File::open(path).map_err(|e| LoadError::new(LoadErrorKind::Io, e.to_string()))?;
     let len = file
         .metadata()
@@ -466,6 +472,15 @@ fn read_file(ctx: &ReadContext<'_>, path: &Path, table: &mut Table) -> Result<()
             columns.join(",")
         )));
     }
+    // A one-row file holding long lists of doubles (a 2^18-wide IDF vector or coefficient
+    // matrix) reads those lists column-wise, the rest through the record API: the record
+    // API's per-value cost dominates a model's load otherwise.
+    if bulk && declared_rows == 1 && meta.num_row_groups() == 1 {
+        if let Some(row) = read_one_row_fast(&reader)? {
+            table.rows.push(row);
+            return Ok(());
+        }
+    }
     let iter = reader.get_row_iter(None).map_err(parquet_error)?;
     for row in iter {
         let row = row.map_err(parquet_error)?;
@@ -476,6 +491,206 @@ fn read_file(ctx: &ReadContext<'_>, path: &Path, table: &mut Table) -> Result<()
         table.rows.push(values);
     }
     Ok(())
+}
+
+/// Lists longer than this are read column-wise (see `read_one_row_fast`).
+const LONG_LIST: i64 = 4096;
+
+/// A long list of numbers read column-wise: where it sits (field names from the root to the
+/// list field) and its position among its siblings.
+struct LongList {
+    path: Vec<String>,
+    position: usize,
+    items: Vec<Datum>,
+}
+
+/// The single row of a one-row-group, one-row file, when it has standard three-level lists
+/// (`name (LIST) / repeated list / element`) of more than `LONG_LIST` numbers without nulls:
+/// those are decoded in bulk by the column reader and spliced into the row the record API
+/// reads without them. `None` when the file has no such list or one is unusual (nulls, legacy
+/// two-level form), so the caller reads the plain way.
+fn read_one_row_fast(reader: &SerializedFileReader<File>) -> Result<Option<Vec<Datum>>, LoadError> {
+    use parquet::basic::{ConvertedType, Repetition, Type as Physical};
+    use parquet::column::reader::ColumnReader;
+
+    let meta = reader.metadata();
+    let schema = meta.file_metadata().schema_descr();
+    let Ok(rg) = reader.get_row_group(0) else {
+        return Ok(None);
+    };
+    let mut lists = Vec::new();
+    for (i, col) in schema.columns().iter().enumerate() {
+        let long = meta
+            .row_group(0)
+            .columns()
+            .get(i)
+            .map_or(0, |c| c.num_values())
+            > LONG_LIST;
+        let parts = col.path().parts();
+        let standard = parts.len() >= 3
+            && parts[parts.len() - 2] == "list"
+            && parts[parts.len() - 1] == "element";
+        let primitive = matches!(
+            col.physical_type(),
+            Physical::DOUBLE | Physical::INT64 | Physical::INT32
+        );
+        if !(long && standard && primitive && col.max_rep_level() == 1) {
+            continue;
+        }
+        let path: Vec<String> = parts[..parts.len() - 2].to_vec();
+        // The list group must be LIST-annotated with a repeated `list` child.
+        let Some((parent, position)) = locate(schema.root_schema(), &path) else {
+            return Ok(None);
+        };
+        let Some(group) = parent.get_fields().get(position) else {
+            return Ok(None);
+        };
+        let repeated = group
+            .get_fields()
+            .first()
+            .is_some_and(|l| l.get_basic_info().repetition() == Repetition::REPEATED);
+        if group.get_basic_info().converted_type() != ConvertedType::LIST || !repeated {
+            return Ok(None);
+        }
+        let (mut defs, mut reps) = (Vec::new(), Vec::new());
+        // Two records asked, one expected: a second would mean the footer lied.
+        let (records, levels, items) = match rg.get_column_reader(i).map_err(parquet_error)? {
+            ColumnReader::DoubleColumnReader(mut r) => {
+                let mut v: Vec<f64> = Vec::new();
+                let (n, _, l) = r
+                    .read_records(2, Some(&mut defs), Some(&mut reps), &mut v)
+                    .map_err(parquet_error)?;
+                (n, l, v.into_iter().map(Datum::Double).collect::<Vec<_>>())
+            }
+            ColumnReader::Int64ColumnReader(mut r) => {
+                let mut v: Vec<i64> = Vec::new();
+                let (n, _, l) = r
+                    .read_records(2, Some(&mut defs), Some(&mut reps), &mut v)
+                    .map_err(parquet_error)?;
+                (n, l, v.into_iter().map(Datum::Int).collect())
+            }
+            ColumnReader::Int32ColumnReader(mut r) => {
+                let mut v: Vec<i32> = Vec::new();
+                let (n, _, l) = r
+                    .read_records(2, Some(&mut defs), Some(&mut reps), &mut v)
+                    .map_err(parquet_error)?;
+                (
+                    n,
+                    l,
+                    v.into_iter().map(|x| Datum::Int(i64::from(x))).collect(),
+                )
+            }
+            _ => return Ok(None),
+        };
+        // One record, every level a present value: no null element, list or ancestor.
+        let max_def = col.max_def_level();
+        if records != 1 || levels != items.len() || defs.iter().any(|&d| d != max_def) {
+            return Ok(None);
+        }
+        lists.push(LongList {
+            path,
+            position,
+            items,
+        });
+    }
+    if lists.is_empty() {
+        return Ok(None);
+    }
+    let removed: Vec<&[String]> = lists.iter().map(|l| l.path.as_slice()).collect();
+    let Some(projection) = prune(schema.root_schema(), &removed, 0) else {
+        return Ok(None);
+    };
+    let mut iter = reader
+        .get_row_iter(Some(projection))
+        .map_err(parquet_error)?;
+    let Some(row) = iter.next() else {
+        return Ok(None);
+    };
+    let row = row.map_err(parquet_error)?;
+    let mut top: Vec<(String, Datum)> = row
+        .get_column_iter()
+        .map(|(name, f)| (name.clone(), convert(f)))
+        .collect();
+    // Siblings go back in ascending schema position, so each recorded position holds.
+    lists.sort_by(|a, b| {
+        let parent = |l: &LongList| l.path[..l.path.len() - 1].to_vec();
+        parent(a).cmp(&parent(b)).then(a.position.cmp(&b.position))
+    });
+    for l in lists {
+        let Some((name, ancestors)) = l.path.split_last() else {
+            return Ok(None);
+        };
+        let mut fields = &mut top;
+        for a in ancestors {
+            match fields.iter_mut().find(|(n, _)| n == a) {
+                Some((_, Datum::Struct(inner))) => fields = inner,
+                _ => return Ok(None),
+            }
+        }
+        let at = l.position.min(fields.len());
+        fields.insert(at, (name.clone(), Datum::List(l.items)));
+    }
+    Ok(Some(top.into_iter().map(|(_, d)| d).collect()))
+}
+
+/// The group holding the field at `path` and the field's position in it.
+fn locate<'a>(
+    root: &'a parquet::schema::types::Type,
+    path: &[String],
+) -> Option<(&'a parquet::schema::types::Type, usize)> {
+    let (last, ancestors) = path.split_last()?;
+    let mut group = root;
+    for a in ancestors {
+        group = group
+            .get_fields()
+            .iter()
+            .find(|f| f.name() == a)
+            .map(|f| f.as_ref())?;
+    }
+    let position = group.get_fields().iter().position(|f| f.name() == last)?;
+    Some((group, position))
+}
+
+/// `t` without the fields at `removed` (paths from the root); `None` when a group would be
+/// left empty, which Parquet cannot express.
+fn prune(
+    t: &parquet::schema::types::Type,
+    removed: &[&[String]],
+    depth: usize,
+) -> Option<parquet::schema::types::Type> {
+    use std::sync::Arc;
+    let mut fields = Vec::new();
+    for f in t.get_fields() {
+        let here: Vec<&[String]> = removed
+            .iter()
+            .copied()
+            .filter(|p| p.get(depth).is_some_and(|n| n == f.name()))
+            .collect();
+        if here.is_empty() {
+            fields.push(Arc::clone(f));
+        } else if here.iter().any(|p| p.len() == depth + 1) {
+            continue;
+        } else if f.is_group() {
+            fields.push(Arc::new(prune(f, &here, depth + 1)?));
+        } else {
+            fields.push(Arc::clone(f));
+        }
+    }
+    if fields.is_empty() {
+        return None;
+    }
+    let info = t.get_basic_info();
+    let mut b = parquet::schema::types::Type::group_type_builder(t.name())
+        .with_converted_type(info.converted_type())
+        .with_logical_type(info.logical_type_ref().cloned())
+        .with_fields(fields);
+    if info.has_repetition() {
+        b = b.with_repetition(info.repetition());
+    }
+    if info.has_id() {
+        b = b.with_id(Some(info.id()));
+    }
+    b.build().ok()
 }
 
 fn convert(field: &Field) -> Datum {
@@ -514,5 +729,61 @@ fn convert(field: &Field) -> Datum {
         | Field::TimeMicros(_)
         | Field::TimestampMillis(_)
         | Field::TimestampMicros(_) => Datum::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spark::LoadLimits;
+
+    /// The column-wise path for long lists gives exactly the table the record API gives, on
+    /// Spark-written files, some with 2^18-long lists of doubles and longs (IDF: idf vector
+    /// and docFreq).
+    #[test]
+    fn bulk_lists_read_as_the_record_api_does() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spark/fixtures");
+        let limits = LoadLimits::default();
+        let (mut compared, mut bulk) = (0, 0);
+        for suite in ["bench-3.5.9", "bench-4.3.0"] {
+            let stages = root.join(suite).join("text_lr/model/stages");
+            let Ok(dirs) = std::fs::read_dir(&stages) else {
+                continue;
+            };
+            for stage in dirs.flatten() {
+                let data = stage.path().join("data");
+                let Ok(files) = std::fs::read_dir(&data) else {
+                    continue;
+                };
+                for f in files.flatten() {
+                    let path = f.path();
+                    if path.extension().is_none_or(|e| e != "parquet") {
+                        continue;
+                    }
+                    let ctx = ReadContext {
+                        root: &root,
+                        limits: &limits,
+                    };
+                    let empty = || Table {
+                        file: String::new(),
+                        columns: Vec::new(),
+                        rows: Vec::new(),
+                        spark_version: None,
+                    };
+                    let (mut fast, mut slow) = (empty(), empty());
+                    read_file(&ctx, &path, &mut fast, true).unwrap();
+                    read_file(&ctx, &path, &mut slow, false).unwrap();
+                    assert_eq!(fast.columns, slow.columns, "{}", path.display());
+                    assert!(fast.rows == slow.rows, "{} differs", path.display());
+                    compared += 1;
+                    let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+                    bulk += usize::from(read_one_row_fast(&reader).unwrap().is_some());
+                }
+            }
+        }
+        assert!(compared >= 4, "only {compared} files compared");
+        // IDF (idf values and docFreq, 2^18 each) of both versions takes the column-wise
+        // path; the LogisticRegression coefficients here are a short sparse matrix.
+        assert!(bulk >= 2, "only {bulk} files read column-wise");
     }
 }
