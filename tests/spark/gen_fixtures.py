@@ -1874,15 +1874,15 @@ def run_bench(g, out):
 # main
 # ============================================================================
 
-def make_spark(app):
+def make_spark(app, cores=2):
     """The local SparkSession every generator uses (see tests/spark/README.md)."""
     return (SparkSession.builder
-             .master("local[2]")
+             .master("local[%d]" % cores)
              .appName(app)
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.shuffle.partitions", "1")
-             .config("spark.default.parallelism", "2")
+             .config("spark.default.parallelism", str(cores))
              .config("spark.sql.session.timeZone", "UTC")
              # evaluate transforms in tasks (not on the driver during optimisation) so that
              # per-partition error isolation works (see Gen.score)
