@@ -305,6 +305,13 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// Sets the per-slot attribute names of a produced vector column.
+    pub fn set_slot_names(&mut self, slot: SlotIndex, names: Vec<String>) {
+        if let Some(col) = self.columns.get_mut(slot) {
+            col.slot_names = Some(names);
+        }
+    }
+
     /// Scratch storage for a step, invisible to callers.
     pub fn hidden(&mut self, ty: ColumnType) -> SlotIndex {
         let name = format!("__hidden_{}", self.columns.len());
@@ -317,6 +324,7 @@ impl<'a> Compiler<'a> {
             stage: None,
             nominal: None,
             slot_values: None,
+            slot_names: None,
         });
         slot
     }
@@ -346,6 +354,7 @@ impl<'a> Compiler<'a> {
             stage: None,
             nominal: None,
             slot_values: None,
+            slot_names: None,
         });
         self.by_name.insert(name.to_string(), slot);
         slot

@@ -81,6 +81,9 @@ pub struct ColumnSpec {
     /// StringIndexer output): each slot's number of nominal values, 1 for a numeric or binary
     /// slot. `None` when every slot is numeric. Interaction one-hot expands nominal slots.
     pub slot_values: Option<Vec<usize>>,
+    /// A vector column's per-slot ML attribute names, where Spark's transform would carry
+    /// them (OneHotEncoder, VectorAssembler); VectorSlicer selects by these `names`.
+    pub slot_names: Option<Vec<String>>,
 }
 
 /// One stage of the flattened pipeline, as `inspect` shows it.

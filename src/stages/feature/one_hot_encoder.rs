@@ -12,7 +12,9 @@
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::plan::step::{produce, slot};
-use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, Want};
+use crate::plan::{
+    ColumnType, Compiler, Fault, Flow, Nominal, Slot, SlotIndex, Step, StepResult, Want,
+};
 use crate::spark::{limits, parquet, Metadata};
 
 #[derive(Debug, Clone)]
@@ -245,6 +247,14 @@ pub fn lower_model(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadErro
             }
         }
         let output = c.output(meta, output, ColumnType::Vector, Some(size))?;
+        if let Some(names) = slot_names(
+            c.column(input).and_then(|col| col.nominal.as_ref()),
+            drop_last,
+            keep_invalid,
+            size,
+        ) {
+            c.set_slot_names(output, names);
+        }
         columns.push(EncodedColumn {
             input,
             output,
@@ -257,6 +267,29 @@ pub fn lower_model(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadErro
         keep_invalid,
     }));
     Ok(())
+}
+
+/// The attribute names Spark gives the output slots (`OneHotEncoderCommon`): the input's
+/// nominal labels (or `0..n` without labels), `invalidValues` appended under keep, then the
+/// last dropped under dropLast. `None` without a nominal input (Spark names nothing then).
+fn slot_names(
+    nominal: Option<&Nominal>,
+    drop_last: bool,
+    keep_invalid: bool,
+    size: usize,
+) -> Option<Vec<String>> {
+    let nominal = nominal?;
+    let mut names: Vec<String> = match &nominal.labels {
+        Some(labels) => labels.clone(),
+        None => (0..nominal.num_values).map(|i| i.to_string()).collect(),
+    };
+    if keep_invalid {
+        names.push("invalidValues".into());
+    }
+    if drop_last {
+        names.pop();
+    }
+    (names.len() == size).then_some(names)
 }
 
 pub fn lower_transformer(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {

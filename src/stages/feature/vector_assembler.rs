@@ -119,12 +119,27 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     // when some slot is nominal, for Interaction downstream).
     let mut slot_values: Option<Vec<usize>> = Some(Vec::new());
     let mut any_nominal = false;
+    // Slot names as Spark's transform gives them (for VectorSlicer `names`): a number is named
+    // after its column; a vector's slots `<column>_<slot name>`, or `<column>_<index>` when
+    // the slot has no name. Unknown when a vector's width is.
+    let mut slot_names: Option<Vec<String>> = Some(Vec::new());
     for name in &names {
         let slot = c.input(meta, name, Want::NumericOrVector)?;
         let (is_vector, width) = match c.column(slot) {
             Some(col) if col.ty == ColumnType::Vector => (true, col.width),
             _ => (false, Some(1)),
         };
+        if let Some(out) = slot_names.as_mut() {
+            let known = c.column(slot).and_then(|col| col.slot_names.as_ref());
+            match (is_vector, known, width) {
+                (false, _, _) => out.push(name.clone()),
+                (true, Some(k), _) => out.extend(k.iter().map(|s| format!("{name}_{s}"))),
+                (true, None, Some(w)) if w <= c.limits().max_vector_width as usize => {
+                    out.extend((0..w).map(|i| format!("{name}_{i}")))
+                }
+                _ => slot_names = None,
+            }
+        }
         if let (Some(values), Some(col)) = (slot_values.as_mut(), c.column(slot)) {
             match (&col.slot_values, col.nominal.as_ref(), width) {
                 (Some(v), _, _) if is_vector => {
@@ -157,6 +172,9 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let out = c.output(meta, &output, ColumnType::Vector, total)?;
     if let (true, Some(values)) = (any_nominal, slot_values) {
         c.set_slot_values(out, values);
+    }
+    if let Some(slot_names) = slot_names.filter(|n| Some(n.len()) == total) {
+        c.set_slot_names(out, slot_names);
     }
     let scratch = c.hidden(ColumnType::Vector);
     let compress_rule = CompressRule::for_version(c.semantics());

@@ -70,18 +70,49 @@ fn check_indices(meta: &Metadata, indices: &[i64], max: u64) -> Result<Vec<u32>,
         .collect()
 }
 
-/// `VectorSlicer`: `indices` then `names` (names need per-slot attributes, which a saved model
-/// does not carry: rejected unless empty).
+/// `VectorSlicer`: `indices` then `names`. Names resolve through the input column's slot
+/// attribute names, which exist when an earlier stage of the pipeline made the vector
+/// (VectorAssembler, OneHotEncoder); for a raw input vector Spark reads them from the
+/// DataFrame's schema, which the saved model does not hold.
 pub fn lower_slicer(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     let raw = meta.opt_i64_array("indices")?.unwrap_or_default();
     let names = meta.opt_str_array("names")?.unwrap_or_default();
+    let mut indices = check_indices(meta, &raw, c.limits().max_vector_width)?;
     if !names.is_empty() {
-        return Err(meta.error(
-            LoadErrorKind::UnsupportedStage,
-            "VectorSlicer by `names` needs the input column's attribute names, which Spark does not save; use `indices`",
-        ));
+        let input_name = meta.str_or("inputCol", "features")?;
+        let known = c
+            .lookup(&input_name)
+            .and_then(|slot| c.column(slot))
+            .and_then(|col| col.slot_names.clone());
+        let Some(known) = known else {
+            return Err(meta
+                .error(
+                    LoadErrorKind::UnsupportedStage,
+                    "VectorSlicer by `names` needs the input vector's attribute names: no \
+                     earlier stage names its slots (a raw input vector's names live in the \
+                     DataFrame's schema, which Spark does not save); use `indices`",
+                )
+                .in_column(&input_name));
+        };
+        for n in &names {
+            let i = known.iter().position(|k| k == n).ok_or_else(|| {
+                meta.error(
+                    LoadErrorKind::Schema,
+                    format!("VectorSlicer name `{n}` is not an attribute of the input vector"),
+                )
+                .in_column(&input_name)
+            })?;
+            indices.push(i as u32);
+        }
+        let mut seen = indices.clone();
+        seen.sort_unstable();
+        if seen.windows(2).any(|w| w[0] == w[1]) {
+            return Err(meta.error(
+                LoadErrorKind::BadMetadata,
+                "VectorSlicer `indices` and `names` select a feature twice",
+            ));
+        }
     }
-    let indices = check_indices(meta, &raw, c.limits().max_vector_width)?;
     lower_slice(c, meta, "inputCol", indices)
 }
 

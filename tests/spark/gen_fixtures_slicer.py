@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+"""Spark-made conformance fixtures for VectorSlicer selecting by `names`.
+
+Spark resolves names through the ML attributes of the input vector column, which exist at
+transform time when the vector comes from a VectorAssembler in the same pipeline (numeric and
+nominal inputs are named after their column; a vector input's slots are named
+`<column>_<slot name>` or `<column>_<index>`; OneHotEncoder slots are named after the indexer's
+labels). These cases build such pipelines, so the names resolve from the saved stages alone.
+A raw input vector's slots are named from the scored DataFrame (its schema's attributes, or
+`<column>_<index>` up to the first row's size), which a saved model cannot tell: mlscore
+refuses names over such a vector at load, naming the column.
+
+Spark is the oracle, as in gen_fixtures.py; format and layout are those of gen_fixtures.py
+(tests/spark/README.md). Usage (from the repository root):
+
+    /opt/pyspark-<ver>/bin/python tests/spark/gen_fixtures_slicer.py \
+        --out tests/spark/fixtures-slicer/spark-<ver> [--only case1,case2]
+"""
+
+import argparse
+import os
+import random
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gen_fixtures as gf  # noqa: E402
+import gen_fixtures_more as gm  # noqa: E402
+
+import pyspark  # noqa: E402
+from pyspark.ml import Pipeline  # noqa: E402
+from pyspark.ml.feature import (OneHotEncoder, StringIndexer, VectorAssembler,  # noqa: E402
+                                VectorSlicer)
+from pyspark.ml.classification import LogisticRegression  # noqa: E402
+
+D, I, S, V = gf.D, gf.I, gf.S, gf.V
+dv, sv = gf.dv, gf.sv
+NAN = gf.NAN
+
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+def rows(seed, n, with_vec=False):
+    rng = random.Random(seed)
+    cats = ["red", "green", "blue", "teal"]
+    out = []
+    for i in range(n):
+        r = [rng.choice(cats), round(rng.uniform(-3, 3), 3), float(rng.randint(0, 5)),
+             float(i % 2)]
+        if with_vec:
+            r.insert(3, dv(rng.uniform(0, 1), 0.0, rng.uniform(-1, 1)))
+        out.append(tuple(r))
+    return out
+
+
+FIELDS = [S("color"), D("x"), D("n"), D("label")]
+FIELDS_VEC = [S("color"), D("x"), D("n"), V("v"), D("label")]
+SCORE = [("green", 1.5, 2.0, 0.0), ("teal", -0.25, 0.0, 1.0), ("purple", 0.0, 1.0, 0.0),
+         (None, 2.0, 3.0, 1.0), ("red", NAN, 4.0, 0.0)]
+
+
+@case
+def vector_slicer_names_after_assembler(g):
+    """StringIndexer (keep) → OneHotEncoder (dropLast) → VectorAssembler(x, color_vec, n,
+    color_idx) → VectorSlicer(names = n, color_vec_red, x) → LogisticRegression: names of a
+    numeric column, a one-hot slot (indexer label) and a nominal column; unseen and NULL
+    colors land in the keep slot."""
+    train = g.df(FIELDS, rows(11, 60))
+    si = StringIndexer(inputCol="color", outputCol="color_idx", handleInvalid="keep")
+    ohe = OneHotEncoder(inputCols=["color_idx"], outputCols=["color_vec"])
+    va = VectorAssembler(inputCols=["x", "color_vec", "n", "color_idx"], outputCol="all")
+    vs = VectorSlicer(inputCol="all", outputCol="features",
+                      names=["n", "color_vec_red", "x"])
+    lr = LogisticRegression(maxIter=20, regParam=0.01)
+    model = Pipeline(stages=[si, ohe, va, vs, lr]).fit(train)
+    g.emit(model, FIELDS, SCORE + rows(12, 10))
+
+
+@case
+def vector_slicer_indices_and_names(g):
+    """VectorSlicer with both indices [0] and names (color_vec_blue, n) after a
+    VectorAssembler over a one-hot vector kept whole (dropLast false, handleInvalid keep:
+    the extra slot is named invalidValues)."""
+    train = g.df(FIELDS, rows(21, 60))
+    si = StringIndexer(inputCol="color", outputCol="color_idx", handleInvalid="keep",
+                       stringOrderType="alphabetAsc")
+    ohe = OneHotEncoder(inputCols=["color_idx"], outputCols=["color_vec"], dropLast=False,
+                        handleInvalid="keep")
+    va = VectorAssembler(inputCols=["x", "color_vec", "n"], outputCol="all")
+    vs = VectorSlicer(inputCol="all", outputCol="sliced", indices=[0],
+                      names=["color_vec_invalidValues", "color_vec_blue", "n"])
+    model = Pipeline(stages=[si, ohe, va, vs]).fit(train)
+    g.emit(model, FIELDS, SCORE + rows(22, 10))
+
+
+def main():
+    ver = pyspark.__version__
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", help="output directory (default tests/spark/fixtures-slicer/"
+                                  "spark-<ver>)")
+    ap.add_argument("--only", help="comma-separated case names (default: all cases)")
+    args = ap.parse_args()
+    out = args.out or os.path.join(HERE, "fixtures-slicer", "spark-%s" % ver)
+    os.makedirs(out, exist_ok=True)
+    t_start = time.time()
+    spark = gf.make_spark("mlscore-fixtures-slicer", cores=1)
+    spark.sparkContext.setLogLevel("OFF")
+    g = gm.Gen(spark, out)
+    print("Spark %s -> %s" % (spark.version, out), flush=True)
+    only = set(args.only.split(",")) if args.only else None
+    failed = []
+    for fn in CASES:
+        if only and fn.__name__ not in only:
+            continue
+        g.name = fn.__name__
+        g.description = fn.__doc__
+        try:
+            fn(g)
+        except Exception as e:  # noqa: BLE001
+            msg = gf.java_error_message(e)
+            print("  FAILED %s: %s" % (fn.__name__, msg), flush=True)
+            traceback.print_exc()
+            failed.append((fn.__name__, msg))
+    print("%d cases written, %d failed" % (len(g.summary), len(failed)))
+    print("total %.1fs" % (time.time() - t_start))
+    spark.stop()
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
