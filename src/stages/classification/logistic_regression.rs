@@ -21,6 +21,8 @@ pub struct LogisticRegressionStep {
     pub intercepts: Vec<f64>,
     /// Binomial decision threshold (`getThreshold`).
     pub threshold: f64,
+    /// The same threshold on the margin, `ln(t / (1 - t))` (±∞ at 0 and 1), computed once.
+    pub raw_threshold: f64,
     pub thresholds: Option<Vec<f64>>,
     pub outputs: ClassifierOutputs,
     /// Holds the raw margins while probabilities and prediction are derived.
@@ -135,15 +137,7 @@ impl LogisticRegressionStep {
                 None => predictor::argmax(raw) as f64,
             }
         } else {
-            let t = self.threshold;
-            let raw_threshold = if t == 0.0 {
-                f64::NEG_INFINITY
-            } else if t == 1.0 {
-                f64::INFINITY
-            } else {
-                (t / (1.0 - t)).ln()
-            };
-            if raw[1] > raw_threshold {
+            if raw[1] > self.raw_threshold {
                 1.0
             } else {
                 0.0
@@ -251,6 +245,13 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         coefficients,
         intercepts,
         threshold,
+        raw_threshold: if threshold == 0.0 {
+            f64::NEG_INFINITY
+        } else if threshold == 1.0 {
+            f64::INFINITY
+        } else {
+            (threshold / (1.0 - threshold)).ln()
+        },
         thresholds,
         outputs,
         scratch,
