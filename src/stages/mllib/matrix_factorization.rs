@@ -12,6 +12,7 @@ use crate::kernels::blas::Blas;
 use crate::plan::step::slot;
 use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, Want};
 use crate::spark::{parquet, Datum, Metadata};
+use crate::stages::recommendation::als::integral_id;
 
 #[derive(Debug, Clone, Default)]
 pub struct FactorTable {
@@ -38,23 +39,11 @@ pub struct MatrixFactorizationStep {
     pub blas: Blas,
 }
 
-/// The JVM method takes `int`s: a value that is not an integer in range cannot be passed.
-fn id_of(s: &Slot, column: SlotIndex) -> Result<i32, Fault> {
-    if s.null {
-        return Err(Fault::new(ScoreErrorKind::NullValue, column));
-    }
-    let v = s.num;
-    if v.fract() != 0.0 || !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&v) {
-        return Err(Fault::new(ScoreErrorKind::InvalidValue, column));
-    }
-    Ok(v as i32)
-}
-
 impl MatrixFactorizationStep {
     #[inline]
     pub fn run(&self, slots: &mut [Slot]) -> StepResult {
-        let user = id_of(slot(slots, self.user), self.user)?;
-        let product = id_of(slot(slots, self.product), self.product)?;
+        let user = integral_id(slot(slots, self.user), self.user)?;
+        let product = integral_id(slot(slots, self.product), self.product)?;
         let u = self
             .users
             .row(user, self.rank)

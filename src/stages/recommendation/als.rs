@@ -53,7 +53,8 @@ fn float_dot(a: &[f32], b: &[f32]) -> f32 {
     dot
 }
 
-fn integral_id(s: &Slot, column: SlotIndex) -> Result<i32, Fault> {
+/// A user or item id as the JVM's `int` (mllib's `predict(Int, Int)` takes the same).
+pub(crate) fn integral_id(s: &Slot, column: SlotIndex) -> Result<i32, Fault> {
     if s.null {
         return Err(Fault::new(ScoreErrorKind::NullValue, column));
     }
