@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{ColumnSpec, ColumnType, Nominal, Plan, Role, SlotIndex, StageInfo, Step};
+use super::{ColumnSpec, ColumnType, NameRun, Nominal, Plan, Role, SlotIndex, StageInfo, Step};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::spark::{LoadLimits, Metadata, ReadContext, SparkVersion};
 use crate::stages::feature::cast::CastToString;
@@ -306,7 +306,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Sets the per-slot attribute names of a produced vector column.
-    pub fn set_slot_names(&mut self, slot: SlotIndex, names: Vec<String>) {
+    pub fn set_slot_names(&mut self, slot: SlotIndex, names: Vec<NameRun>) {
         if let Some(col) = self.columns.get_mut(slot) {
             col.slot_names = Some(names);
         }

@@ -83,7 +83,39 @@ pub struct ColumnSpec {
     pub slot_values: Option<Vec<usize>>,
     /// A vector column's per-slot ML attribute names, where Spark's transform would carry
     /// them (OneHotEncoder, VectorAssembler); VectorSlicer selects by these `names`.
-    pub slot_names: Option<Vec<String>>,
+    pub slot_names: Option<Vec<NameRun>>,
+}
+
+/// A run of consecutive slot attribute names: `prefix` followed by each of `names`, or by
+/// the slot's index within the run when `names` is `None` (`width` slots). Runs keep a wide
+/// vector's index names (`features_0` … `features_262143`) from being spelled out at load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameRun {
+    pub prefix: String,
+    pub names: Option<Vec<String>>,
+    pub width: usize,
+}
+
+/// The slot whose attribute name is `name` in `runs`, as Spark's `AttributeGroup.getAttr`.
+pub fn find_slot_name(runs: &[NameRun], name: &str) -> Option<usize> {
+    let mut offset = 0;
+    for run in runs {
+        if let Some(rest) = name.strip_prefix(run.prefix.as_str()) {
+            let found = match &run.names {
+                Some(names) => names.iter().position(|n| n == rest),
+                // Only the canonical spelling: `i.to_string()` has no sign or leading zero.
+                None => rest
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&i| i < run.width && i.to_string() == rest),
+            };
+            if let Some(i) = found {
+                return Some(offset + i);
+            }
+        }
+        offset += run.width;
+    }
+    None
 }
 
 /// One stage of the flattened pipeline, as `inspect` shows it.
@@ -128,5 +160,37 @@ impl Plan {
         self.outputs
             .iter()
             .position(|&s| self.columns.get(s).is_some_and(|c| c.name == name))
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn slot_names_resolve_through_runs() {
+        let runs = [
+            NameRun {
+                prefix: String::new(),
+                names: Some(vec!["x".into()]),
+                width: 1,
+            },
+            NameRun {
+                prefix: "v_".into(),
+                names: None,
+                width: 3,
+            },
+            NameRun {
+                prefix: "c_".into(),
+                names: Some(vec!["red".into(), "blue".into()]),
+                width: 2,
+            },
+        ];
+        assert_eq!(find_slot_name(&runs, "x"), Some(0));
+        assert_eq!(find_slot_name(&runs, "v_2"), Some(3));
+        assert_eq!(find_slot_name(&runs, "c_blue"), Some(5));
+        for absent in ["v_3", "v_02", "v_+1", "c_green", "y"] {
+            assert_eq!(find_slot_name(&runs, absent), None, "{absent}");
+        }
     }
 }

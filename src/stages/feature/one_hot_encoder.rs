@@ -13,7 +13,7 @@
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::plan::step::{produce, slot};
 use crate::plan::{
-    ColumnType, Compiler, Fault, Flow, Nominal, Slot, SlotIndex, Step, StepResult, Want,
+    ColumnType, Compiler, Fault, Flow, NameRun, Nominal, Slot, SlotIndex, Step, StepResult, Want,
 };
 use crate::spark::{limits, parquet, Metadata};
 
@@ -253,7 +253,15 @@ pub fn lower_model(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadErro
             keep_invalid,
             size,
         ) {
-            c.set_slot_names(output, names);
+            let width = names.len();
+            c.set_slot_names(
+                output,
+                vec![NameRun {
+                    prefix: String::new(),
+                    names: Some(names),
+                    width,
+                }],
+            );
         }
         columns.push(EncodedColumn {
             input,

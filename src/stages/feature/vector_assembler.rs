@@ -5,7 +5,9 @@ use super::HandleInvalid;
 use crate::error::{LoadError, ScoreErrorKind};
 use crate::kernels::compress::{compress, CompressRule};
 use crate::plan::step::{produce, return_scratch, slot, take_scratch};
-use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, Want};
+use crate::plan::{
+    ColumnType, Compiler, Fault, Flow, NameRun, Slot, SlotIndex, Step, StepResult, Want,
+};
 use crate::spark::Metadata;
 
 #[derive(Debug, Clone, Copy)]
@@ -122,7 +124,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     // Slot names as Spark's transform gives them (for VectorSlicer `names`): a number is named
     // after its column; a vector's slots `<column>_<slot name>`, or `<column>_<index>` when
     // the slot has no name. Unknown when a vector's width is.
-    let mut slot_names: Option<Vec<String>> = Some(Vec::new());
+    let mut slot_names: Option<Vec<NameRun>> = Some(Vec::new());
     for name in &names {
         let slot = c.input(meta, name, Want::NumericOrVector)?;
         let (is_vector, width) = match c.column(slot) {
@@ -132,11 +134,20 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         if let Some(out) = slot_names.as_mut() {
             let known = c.column(slot).and_then(|col| col.slot_names.as_ref());
             match (is_vector, known, width) {
-                (false, _, _) => out.push(name.clone()),
-                (true, Some(k), _) => out.extend(k.iter().map(|s| format!("{name}_{s}"))),
-                (true, None, Some(w)) if w <= c.limits().max_vector_width as usize => {
-                    out.extend((0..w).map(|i| format!("{name}_{i}")))
-                }
+                (false, _, _) => out.push(NameRun {
+                    prefix: String::new(),
+                    names: Some(vec![name.clone()]),
+                    width: 1,
+                }),
+                (true, Some(k), _) => out.extend(k.iter().map(|r| NameRun {
+                    prefix: format!("{name}_{}", r.prefix),
+                    ..r.clone()
+                })),
+                (true, None, Some(w)) => out.push(NameRun {
+                    prefix: format!("{name}_"),
+                    names: None,
+                    width: w,
+                }),
                 _ => slot_names = None,
             }
         }
@@ -173,7 +184,8 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     if let (true, Some(values)) = (any_nominal, slot_values) {
         c.set_slot_values(out, values);
     }
-    if let Some(slot_names) = slot_names.filter(|n| Some(n.len()) == total) {
+    let named: Option<usize> = slot_names.as_ref().map(|r| r.iter().map(|r| r.width).sum());
+    if let (Some(slot_names), true) = (slot_names, named == total) {
         c.set_slot_names(out, slot_names);
     }
     let scratch = c.hidden(ColumnType::Vector);

@@ -6,7 +6,9 @@
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::plan::step::{produce, slot};
-use crate::plan::{ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, Want};
+use crate::plan::{
+    find_slot_name, ColumnType, Compiler, Fault, Flow, Slot, SlotIndex, Step, StepResult, Want,
+};
 use crate::spark::{parquet, Metadata};
 
 #[derive(Debug, Clone)]
@@ -95,7 +97,7 @@ pub fn lower_slicer(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadErr
                 .in_column(&input_name));
         };
         for n in &names {
-            let i = known.iter().position(|k| k == n).ok_or_else(|| {
+            let i = find_slot_name(&known, n).ok_or_else(|| {
                 meta.error(
                     LoadErrorKind::Schema,
                     format!("VectorSlicer name `{n}` is not an attribute of the input vector"),
