@@ -43,14 +43,12 @@ MersenneTwister seeded with the old `mllib.clustering.LocalLDAModel`'s `seed` fi
   `setSeed(1421925485)` (the seed of the ml LocalLDAModel wrapping it), as mlscore does.
 """
 
-import argparse
 import json
 import os
 import random
 import shutil
 import sys
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -60,8 +58,6 @@ try:
 except ImportError:
     sys.exit("gen_fixtures_models.py needs gen_fixtures.py and gen_fixtures_more.py next to it")
 
-import pyspark  # noqa: E402
-from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.ml.clustering import LDA, BisectingKMeans  # noqa: E402
 from pyspark.mllib.common import _py2java  # noqa: E402
 from pyspark.mllib.linalg import Vectors as MLlibVectors  # noqa: E402
@@ -453,62 +449,7 @@ def mllib_lda_local(g):
 # ============================================================================
 
 def main():
-    ver = pyspark.__version__
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", help="output directory (default tests/spark/fixtures-models/"
-                                  "spark-<ver>)")
-    ap.add_argument("--only", help="comma-separated case names (default: all cases)")
-    args = ap.parse_args()
-    out = args.out or os.path.join(HERE, "fixtures-models", "spark-%s" % ver)
-    os.makedirs(out, exist_ok=True)
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    t_start = time.time()
-    spark = (SparkSession.builder
-             .master("local[1]")
-             .appName("mlscore-fixtures-models")
-             .config("spark.ui.enabled", "false")
-             .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.shuffle.partitions", "1")
-             .config("spark.default.parallelism", "1")
-             .config("spark.sql.session.timeZone", "UTC")
-             .config("spark.sql.optimizer.excludedRules", gm.EXCLUDED_RULES)
-             .config("spark.driver.memory", "2g")
-             .config("spark.driver.extraJavaOptions",
-                     "-Duser.language=en -Duser.country=US -Duser.timezone=UTC "
-                     "-XX:-OmitStackTraceInFastThrow")
-             .getOrCreate())
-    spark.sparkContext.setLogLevel("OFF")
-    assert spark.version == ver, (spark.version, ver)
-    g = Gen(spark, out)
-    print("Spark %s -> %s" % (spark.version, out), flush=True)
-    only = set(args.only.split(",")) if args.only else None
-    names = [fn.__name__ for fn in CASES]
-    assert len(names) == len(set(names))
-    clash = set(names) & (set(fn.__name__ for fn in gf.CASES) | set(fn.__name__ for fn in gm.CASES))
-    assert not clash, clash
-    if only:
-        unknown = only - set(names)
-        assert not unknown, unknown
-    failed = []
-    for fn in CASES:
-        if only and fn.__name__ not in only:
-            continue
-        g.name = fn.__name__
-        g.description = fn.__doc__
-        try:
-            fn(g)
-        except Exception as e:  # keep going; report at the end
-            msg = gf.java_error_message(e)
-            print("  FAILED %s: %s" % (fn.__name__, msg), flush=True)
-            traceback.print_exc()
-            failed.append((fn.__name__, msg))
-    print("%d cases written, %d failed" % (len(g.summary), len(failed)))
-    for n, m in failed:
-        print("  failed: %s: %s" % (n, m))
-    print("total %.1fs" % (time.time() - t_start))
-    spark.stop()
-    if failed:
-        sys.exit(1)
+    gm.run_topic(CASES, "models", __doc__, Gen)
 
 
 if __name__ == "__main__":

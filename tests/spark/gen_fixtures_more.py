@@ -52,7 +52,6 @@ except ImportError:
     sys.exit("gen_fixtures_more.py needs gen_fixtures.py next to it (or on PYTHONPATH)")
 
 import pyspark  # noqa: E402
-from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql.types import (BooleanType, IntegerType, StructField,  # noqa: E402
                                StructType)
 from pyspark.ml import Pipeline, PipelineModel  # noqa: E402
@@ -1109,48 +1108,40 @@ def mllib_kmeans(g):
 # main
 # ============================================================================
 
-def main():
+def run_topic(cases, topic, doc, gen_class=None):
+    """The main() of every topic generator (`gen_fixtures_<topic>.py`): `--out`/`--only`, a
+    one-core session (`gf.make_spark`; FPGrowth's rule order and the row-error attribution
+    want one partition), every case run and reported, exit status 1 if one failed."""
     ver = pyspark.__version__
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", help="output directory (default tests/spark/fixtures-more/"
-                                  "spark-<ver>)")
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--out", help="output directory (default tests/spark/fixtures-%s/"
+                                  "spark-<ver>)" % topic)
     ap.add_argument("--only", help="comma-separated case names (default: all cases)")
     args = ap.parse_args()
-    out = args.out or os.path.join(HERE, "fixtures-more", "spark-%s" % ver)
+    out = args.out or os.path.join(HERE, "fixtures-" + topic, "spark-%s" % ver)
     os.makedirs(out, exist_ok=True)
-
     # Python workers (RDD-based mllib training pickles LabeledPoints) must be this venv's python.
     os.environ["PYSPARK_PYTHON"] = sys.executable
     t_start = time.time()
-    spark = (SparkSession.builder
-             .master("local[1]")
-             .appName("mlscore-fixtures-more")
-             .config("spark.ui.enabled", "false")
-             .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.shuffle.partitions", "1")
-             .config("spark.default.parallelism", "1")
-             .config("spark.sql.session.timeZone", "UTC")
-             .config("spark.sql.optimizer.excludedRules", EXCLUDED_RULES)
-             .config("spark.driver.memory", "2g")
-             .config("spark.driver.extraJavaOptions",
-                     "-Duser.language=en -Duser.country=US -Duser.timezone=UTC "
-                     "-XX:-OmitStackTraceInFastThrow")
-             .getOrCreate())
+    spark = gf.make_spark("mlscore-fixtures-" + topic, cores=1)
     spark.sparkContext.setLogLevel("OFF")
     assert spark.version == ver, (spark.version, ver)
-    g = Gen(spark, out)
+    g = (gen_class or Gen)(spark, out)
     print("Spark %s -> %s" % (spark.version, out), flush=True)
 
     only = set(args.only.split(",")) if args.only else None
-    names = [fn.__name__ for fn in CASES]
+    names = [fn.__name__ for fn in cases]
     assert len(names) == len(set(names))
-    clash = set(names) & set(fn.__name__ for fn in gf.CASES)
+    others = set(fn.__name__ for fn in gf.CASES)
+    if cases is not CASES:
+        others |= set(fn.__name__ for fn in CASES)
+    clash = set(names) & others
     assert not clash, clash
     if only:
         unknown = only - set(names)
         assert not unknown, unknown
     failed = []
-    for fn in CASES:
+    for fn in cases:
         if only and fn.__name__ not in only:
             continue
         g.name = fn.__name__
@@ -1169,6 +1160,10 @@ def main():
     spark.stop()
     if failed:
         sys.exit(1)
+
+
+def main():
+    run_topic(CASES, "more", __doc__)
 
 
 if __name__ == "__main__":

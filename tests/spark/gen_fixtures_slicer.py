@@ -18,19 +18,15 @@ Spark is the oracle, as in gen_fixtures.py; format and layout are those of gen_f
         --out tests/spark/fixtures-slicer/spark-<ver> [--only case1,case2]
 """
 
-import argparse
 import os
 import random
 import sys
-import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gen_fixtures as gf  # noqa: E402
 import gen_fixtures_more as gm  # noqa: E402
 
-import pyspark  # noqa: E402
 from pyspark.ml import Pipeline  # noqa: E402
 from pyspark.ml.feature import (OneHotEncoder, StringIndexer, VectorAssembler,  # noqa: E402
                                 VectorSlicer)
@@ -102,38 +98,7 @@ def vector_slicer_indices_and_names(g):
 
 
 def main():
-    ver = pyspark.__version__
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", help="output directory (default tests/spark/fixtures-slicer/"
-                                  "spark-<ver>)")
-    ap.add_argument("--only", help="comma-separated case names (default: all cases)")
-    args = ap.parse_args()
-    out = args.out or os.path.join(HERE, "fixtures-slicer", "spark-%s" % ver)
-    os.makedirs(out, exist_ok=True)
-    t_start = time.time()
-    spark = gf.make_spark("mlscore-fixtures-slicer", cores=1)
-    spark.sparkContext.setLogLevel("OFF")
-    g = gm.Gen(spark, out)
-    print("Spark %s -> %s" % (spark.version, out), flush=True)
-    only = set(args.only.split(",")) if args.only else None
-    failed = []
-    for fn in CASES:
-        if only and fn.__name__ not in only:
-            continue
-        g.name = fn.__name__
-        g.description = fn.__doc__
-        try:
-            fn(g)
-        except Exception as e:  # noqa: BLE001
-            msg = gf.java_error_message(e)
-            print("  FAILED %s: %s" % (fn.__name__, msg), flush=True)
-            traceback.print_exc()
-            failed.append((fn.__name__, msg))
-    print("%d cases written, %d failed" % (len(g.summary), len(failed)))
-    print("total %.1fs" % (time.time() - t_start))
-    spark.stop()
-    if failed:
-        sys.exit(1)
+    gm.run_topic(CASES, "slicer", __doc__)
 
 
 if __name__ == "__main__":

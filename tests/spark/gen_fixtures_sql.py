@@ -19,19 +19,14 @@ Usage (from the repository root):
         --out tests/spark/fixtures-sql/spark-<ver> [--only case1,case2]
 """
 
-import argparse
 import os
 import sys
-import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gen_fixtures as gf  # noqa: E402
 import gen_fixtures_more as gm  # noqa: E402
 
-import pyspark  # noqa: E402
-from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql.types import IntegerType, StructField, StructType  # noqa: E402
 from pyspark.ml import PipelineModel, Pipeline  # noqa: E402
 from pyspark.ml.feature import SQLTransformer, StringIndexer, VectorAssembler  # noqa: E402
@@ -310,52 +305,7 @@ def sql_nan_filter(g):
 
 
 def main():
-    ver = pyspark.__version__
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", help="output directory (default tests/spark/fixtures-sql/"
-                                  "spark-<ver>)")
-    ap.add_argument("--only", help="comma-separated case names (default: all cases)")
-    args = ap.parse_args()
-    out = args.out or os.path.join(HERE, "fixtures-sql", "spark-%s" % ver)
-    os.makedirs(out, exist_ok=True)
-    t_start = time.time()
-    spark = (SparkSession.builder
-             .master("local[1]")
-             .appName("mlscore-fixtures-sql")
-             .config("spark.ui.enabled", "false")
-             .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.shuffle.partitions", "1")
-             .config("spark.default.parallelism", "1")
-             .config("spark.sql.session.timeZone", "UTC")
-             .config("spark.sql.optimizer.excludedRules", gm.EXCLUDED_RULES)
-             .config("spark.driver.memory", "1g")
-             .config("spark.driver.extraJavaOptions",
-                     "-Duser.language=en -Duser.country=US -Duser.timezone=UTC "
-                     "-XX:-OmitStackTraceInFastThrow")
-             .getOrCreate())
-    spark.sparkContext.setLogLevel("OFF")
-    assert spark.version == ver, (spark.version, ver)
-    g = Gen(spark, out)
-    print("Spark %s -> %s" % (spark.version, out), flush=True)
-    only = set(args.only.split(",")) if args.only else None
-    failed = []
-    for fn in CASES:
-        if only and fn.__name__ not in only:
-            continue
-        g.name = fn.__name__
-        g.description = fn.__doc__
-        try:
-            fn(g)
-        except Exception as e:  # keep going; report at the end
-            msg = gf.java_error_message(e)
-            print("  FAILED %s: %s" % (fn.__name__, msg), flush=True)
-            traceback.print_exc()
-            failed.append((fn.__name__, msg))
-    print("%d cases written, %d failed" % (len(g.summary), len(failed)))
-    print("total %.1fs" % (time.time() - t_start))
-    spark.stop()
-    if failed:
-        sys.exit(1)
+    gm.run_topic(CASES, "sql", __doc__, Gen)
 
 
 if __name__ == "__main__":
