@@ -29,6 +29,8 @@ const FEATURE: u32 = WIDE - 1;
 const NARROW: u32 = 63;
 /// Trees walked side by side on the fast path.
 const LANES: usize = 12;
+/// Code slots of the binned traversal (one `u8` index each).
+const CODES: usize = 256;
 /// Largest feature prefix densified from a sparse input to take the fast path.
 const DENSIFY_LIMIT: usize = 1 << 13;
 
@@ -231,6 +233,13 @@ struct Binned {
     /// sorted distinct thresholds in `thresholds` (`None` for a categorical feature).
     slots: Vec<(u32, Option<(u32, u32)>)>,
     thresholds: Vec<f64>,
+    /// `nodes.len() - 1`, one less than a power of two: a step indexes with `i & node_mask`,
+    /// which the compiler sees is in bounds, so the walk has no bounds check (padding nodes
+    /// are leaves stepping to themselves). Codes live in a 256-entry table indexed by a `u8`
+    /// for the same reason, so at most 256 slots.
+    node_mask: usize,
+    /// Longest tree, in steps.
+    depth: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -238,8 +247,8 @@ struct BinNode {
     /// Bit c set when a row whose code is c goes right; all set on a leaf, which (with
     /// `left = index - 1`) makes a leaf step to itself.
     right: u64,
-    slot: u32,
     left: u32,
+    slot: u8,
 }
 
 impl Forest {
@@ -747,20 +756,23 @@ impl Forest {
         for &g in &self.categorical_features {
             slots.push((g, None));
         }
+        if slots.len() > CODES {
+            return None;
+        }
         let mut nodes = Vec::with_capacity(self.nodes.len());
         for (i, n) in self.nodes.iter().enumerate() {
             let split = i > 0 && self.leaf_of.get(i).is_some_and(|&l| l == u32::MAX);
             let node = if !split {
                 BinNode {
                     right: u64::MAX,
-                    slot: 0,
                     left: n.left,
+                    slot: 0,
                 }
             } else if n.feature & CATEGORICAL != 0 {
                 BinNode {
                     right: !n.threshold.to_bits(),
-                    slot: first_categorical + (n.feature & FEATURE),
                     left: n.left,
+                    slot: u8::try_from(first_categorical + (n.feature & FEATURE)).ok()?,
                 }
             } else {
                 let slot = *slot_of.get(&n.feature)?;
@@ -770,56 +782,76 @@ impl Forest {
                 let j = ts.iter().position(|&t| t == n.threshold)? as u32;
                 BinNode {
                     right: u64::MAX << (j + 1),
-                    slot,
                     left: n.left,
+                    slot: u8::try_from(slot).ok()?,
                 }
             };
             nodes.push(node);
+        }
+        let node_mask = nodes.len().next_power_of_two() - 1;
+        while nodes.len() <= node_mask {
+            let left = nodes.len() as u32 - 1;
+            nodes.push(BinNode {
+                right: u64::MAX,
+                left,
+                slot: 0,
+            });
         }
         Some(Binned {
             nodes,
             slots,
             thresholds,
+            node_mask,
+            depth: self.depths.iter().copied().max().unwrap_or(0),
         })
     }
 
-    /// Walks every tree through the binned form, `LANES` at a time: the codes are computed
-    /// once from `x` into `codes`.
+    /// Walks every tree through the binned form: the codes are computed once from `x`, then
+    /// all trees advance one level per pass over `cur` (scratch, one node per tree). The passes
+    /// are independent across trees, so the core overlaps many trees' dependent loads with
+    /// every lane in a register; trees shorter than the deepest idle on their leaf.
     #[inline]
     fn walk_binned(
         &self,
         b: &Binned,
         x: &[f64],
-        codes: &mut Vec<u32>,
+        cur: &mut Vec<u32>,
         visit: &mut impl FnMut(usize, u32),
     ) {
-        codes.clear();
-        for &(f, range) in &b.slots {
+        let mut codes = [0u8; CODES];
+        for (code, &(f, range)) in codes.iter_mut().zip(&b.slots) {
             let v = x.get(f as usize).copied().unwrap_or(f64::NAN);
-            let code = match range {
+            *code = match range {
                 Some((start, end)) => {
                     let ts = b
                         .thresholds
                         .get(start as usize..end as usize)
                         .unwrap_or(&[]);
                     if v.is_nan() {
-                        ts.len() as u32
+                        ts.len() as u8
                     } else {
-                        ts.partition_point(|&t| t < v) as u32
+                        ts.partition_point(|&t| t < v) as u8
                     }
                 }
-                None => category_code(v),
+                None => category_code(v) as u8,
             };
-            codes.push(code);
         }
-        let codes = &codes[..];
-        self.walk_lanes(visit, |i| match b.nodes.get(i as usize) {
-            Some(n) => {
-                let c = codes.get(n.slot as usize).copied().unwrap_or(63);
-                n.left + ((n.right >> (c & 63)) & 1) as u32
+        let Some(nodes) = b.nodes.get(..=b.node_mask) else {
+            return;
+        };
+        let mask = b.node_mask;
+        cur.clear();
+        cur.extend_from_slice(&self.roots);
+        for _ in 0..b.depth {
+            for c in cur.iter_mut() {
+                let n = nodes[*c as usize & mask];
+                let code = codes[usize::from(n.slot)];
+                *c = n.left + ((n.right >> (code & 63)) & 1) as u32;
             }
-            None => i,
-        });
+        }
+        for (tree, &node) in cur.iter().enumerate() {
+            visit(tree, self.leaf_of.get(node as usize).copied().unwrap_or(0));
+        }
     }
 
     /// Calls `visit(tree, leaf)` for every tree in order. `dense` and `codes` are scratch
