@@ -48,6 +48,10 @@ pub fn compress(v: &mut VecBuf, scratch: &mut Vec<f64>, rule: CompressRule) {
         v.densify(scratch);
         return;
     }
+    if v.sparse && nnz == v.values.len() {
+        // Already without explicit zeros (VectorAssembler builds it so): nothing to move.
+        return;
+    }
     if v.sparse {
         // Drop explicit zeros in place, keeping order.
         let mut kept = 0;
