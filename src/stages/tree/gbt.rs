@@ -34,7 +34,7 @@ impl Boosted {
     fn margin(&self, slots: &mut [Slot]) -> Result<f64, Fault> {
         let trees = self.model.forest.num_trees();
         let mut preds = take_scratch(slots, self.preds_scratch);
-        preds.clear();
+        // Every entry is written by the walk; only the length needs setting.
         preds.resize(trees, 0.0);
         let mut leaves = self.leaf_col.map(|l| l.begin(slots, trees));
         let walked = self
