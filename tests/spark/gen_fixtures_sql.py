@@ -222,6 +222,24 @@ def sql_string_functions(g):
 
 
 @case
+def sql_like(g):
+    """LIKE, NOT LIKE and ILIKE with `%` and `_` (one character, also a non-ASCII one and a
+    newline), escapes (`\\%` kept by the SQL lexer for LIKE, a custom ESCAPE character),
+    NULL values, a number compared as text, and a LIKE filter in WHERE."""
+    p = sql("SELECT *, s LIKE 'a%' AS starts_a, s LIKE '%b_' AS b_then_one, "
+            "s NOT LIKE '%x%' AS no_x, s LIKE 'a\\%%' AS literal_pct, "
+            "s LIKE '#_%' ESCAPE '#' AS literal_us, s ILIKE 'A%C' AS ci_a_c, "
+            "s LIKE '_' AS one_char, s LIKE '%' AS anything, s LIKE '' AS empty, "
+            "i LIKE '1%' AS int_text, s LIKE 'a%b%c' AS a_b_c "
+            "FROM __THIS__ WHERE t IS NULL OR t NOT LIKE 'skip%'")
+    rows = [("abc", None, 12), ("ab", "keep", 1), ("Abc", "skipme", 13), ("a%z", "x", 100),
+            ("_y", "skip", 2), ("_z", "kept", 11), ("", "", None), (None, "k", 10), ("é", "é", 3),
+            ("\n", "n", 4), ("aXbYc", None, -1), ("ABC", "SKIP", 5), ("abbc", "sk", 6),
+            ("xaby", "y", 7), ("a\nb\nc", "z", 8), ("日本", "日", 9)]
+    g.emit(p, [S("s"), S("t"), I("i")], rows)
+
+
+@case
 def sql_where_drops_columns(g):
     """A SELECT list without `*` drops every other column (the harness's `_id` is kept by name); WHERE with string and numeric
     predicates (rows where it is false or NULL are skipped)."""

@@ -145,6 +145,93 @@ pub enum Op {
     /// `substring(s, pos[, len])`; `u32::MAX` for no length.
     Substr(u32, u32, u32),
     Trim(u32, Trim),
+    /// `x LIKE patterns[k]` (ILIKE lower-cases `x` in a child node).
+    Like(u32, u32),
+}
+
+/// One element of a compiled LIKE pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LikePart {
+    /// `_`: exactly one character.
+    One,
+    /// `%`: any run of characters.
+    Many,
+    Char(char),
+}
+
+/// Compiles a LIKE pattern as Spark's `StringUtils.escapeLikeRegex` reads it: the escape
+/// character makes the next `_`, `%` or escape character literal, and is an error before
+/// anything else or at the end.
+pub fn compile_like(pattern: &str, escape: char) -> Result<Vec<LikePart>, String> {
+    let mut parts = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        parts.push(if c == escape {
+            match chars.next() {
+                Some(n) if n == '_' || n == '%' || n == escape => LikePart::Char(n),
+                Some(n) => {
+                    return Err(format!(
+                        "the LIKE pattern '{pattern}' is invalid: the escape character is not \
+                         allowed to precede '{n}'"
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "the LIKE pattern '{pattern}' is invalid: it is not allowed to end with \
+                         the escape character"
+                    ))
+                }
+            }
+        } else if c == '_' {
+            LikePart::One
+        } else if c == '%' {
+            LikePart::Many
+        } else {
+            LikePart::Char(c)
+        });
+    }
+    Ok(parts)
+}
+
+/// Whether all of `s` matches `pattern` (`_` one character, `%` any run, Java's DOTALL `.*`).
+/// Greedy with backtracking to the last `%` only, which suffices for these two wildcards;
+/// `s` is an iterator so lower-cased text is matched without being built.
+pub fn like_matches<I: Iterator<Item = char> + Clone>(pattern: &[LikePart], mut s: I) -> bool {
+    let mut p = 0;
+    // After the last `%` seen: the pattern position past it and where its match ends.
+    let mut resume: Option<(usize, I)> = None;
+    loop {
+        let mut next = s.clone();
+        let c = next.next();
+        match (pattern.get(p), c) {
+            (Some(LikePart::Many), _) => {
+                p += 1;
+                resume = Some((p, s.clone()));
+                continue;
+            }
+            (Some(LikePart::One), Some(_)) => {
+                p += 1;
+                s = next;
+                continue;
+            }
+            (Some(LikePart::Char(want)), Some(got)) if *want == got => {
+                p += 1;
+                s = next;
+                continue;
+            }
+            (None, None) => return true,
+            _ => {}
+        }
+        // Mismatch: let the last `%` take one more character and retry after it.
+        let Some((after, end)) = resume.as_mut() else {
+            return false;
+        };
+        if end.next().is_none() {
+            return false;
+        }
+        p = *after;
+        s = end.clone();
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -174,6 +261,8 @@ pub struct Program {
     pub nodes: Vec<Node>,
     pub args: Vec<u32>,
     pub literals: Vec<String>,
+    /// Compiled LIKE patterns (`Op::Like`).
+    pub patterns: Vec<Vec<LikePart>>,
     /// Spark 4's ANSI mode (spark.sql.ansi.enabled defaults to true from 4.0).
     pub ansi: bool,
 }
@@ -397,6 +486,13 @@ impl Program {
                 }
                 Val::I(x) => Val::I(x),
                 _ => Val::Null,
+            },
+            Op::Like(a, k) => match self.eval(a, slots)? {
+                Val::Null => Val::Null,
+                v => {
+                    let pattern = self.patterns.get(k as usize).map_or(&[][..], Vec::as_slice);
+                    Val::B(like_matches(pattern, self.text(slots, v).chars()))
+                }
             },
             Op::Length(a) => match self.eval(a, slots)? {
                 Val::Null => Val::Null,
@@ -929,6 +1025,44 @@ impl<'c, C: Columns> Builder<'c, C> {
                     t
                 }
             }
+            Ast::Like {
+                value,
+                pattern,
+                escape,
+                ignore_case,
+                neg,
+            } => {
+                let text = match pattern.as_ref() {
+                    Ast::Str(p) => p,
+                    Ast::Null => return Ok(self.typed(Op::Null, Ty::Null)),
+                    _ => {
+                        return Err(err(
+                            e,
+                            "a LIKE pattern that is not a string literal is not supported",
+                        ))
+                    }
+                };
+                // Spark's ILIKE is LIKE over lower(value) and lower(pattern).
+                let (value, text) = if *ignore_case {
+                    let lowered: String = text.chars().flat_map(char::to_lowercase).collect();
+                    (
+                        Ast::Call("lower".into(), vec![value.as_ref().clone()]),
+                        lowered,
+                    )
+                } else {
+                    (value.as_ref().clone(), text.clone())
+                };
+                let parts = compile_like(&text, *escape).map_err(|m| err(e, &m))?;
+                let x = self.string_arg(e, &value)?;
+                let k = self.program.patterns.len() as u32;
+                self.program.patterns.push(parts);
+                let t = self.typed(Op::Like(x, k), Ty::Bool);
+                if *neg {
+                    self.typed(Op::Not(t.node), Ty::Bool)
+                } else {
+                    t
+                }
+            }
             Ast::Between(x, lo, hi, neg) => {
                 let ge = Ast::Binary(BinOp::Ge, x.clone(), lo.clone());
                 let le = Ast::Binary(BinOp::Le, x.clone(), hi.clone());
@@ -1396,6 +1530,38 @@ impl<'c, C: Columns> Builder<'c, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn like(pattern: &str, s: &str) -> bool {
+        like_matches(&compile_like(pattern, '\\').unwrap(), s.chars())
+    }
+
+    #[test]
+    fn like_wildcards_match_whole_text_by_character() {
+        assert!(like("a%", "abc") && !like("a%", "bac"));
+        assert!(!like("%b_", "xbyz") && like("%b_", "xby"));
+        assert!(like("a%b%c", "aXbYbc") && !like("a%b%c", "aXbYb"));
+        assert!(like("_", "é") && like("_", "\n") && !like("_", ""));
+        assert!(like("%", "") && like("", "") && !like("", "a"));
+        assert!(like("%%a", "ba") && like("a%%", "a"));
+        assert!(like("a\\%", "a%") && !like("a\\%", "ab"));
+        assert!(like("\\\\", "\\"));
+    }
+
+    #[test]
+    fn like_escape_errors_name_the_pattern() {
+        let e = compile_like("a\\b", '\\').unwrap_err();
+        assert!(e.contains("'a\\b'") && e.contains("precede 'b'"), "{e}");
+        let e = compile_like("ab#", '#').unwrap_err();
+        assert!(e.contains("end with the escape character"), "{e}");
+        assert_eq!(
+            compile_like("#_#%##", '#').unwrap(),
+            vec![
+                LikePart::Char('_'),
+                LikePart::Char('%'),
+                LikePart::Char('#')
+            ]
+        );
+    }
 
     #[test]
     fn rounds_like_bigdecimal_of_double_to_string() {

@@ -28,6 +28,14 @@ pub enum Ast {
     IsNull(Box<Ast>, bool),
     In(Box<Ast>, Vec<Ast>, bool),
     Between(Box<Ast>, Box<Ast>, Box<Ast>, bool),
+    /// `value [NOT] LIKE|ILIKE pattern [ESCAPE 'c']`.
+    Like {
+        value: Box<Ast>,
+        pattern: Box<Ast>,
+        escape: char,
+        ignore_case: bool,
+        neg: bool,
+    },
     Case {
         operand: Option<Box<Ast>>,
         whens: Vec<(Ast, Ast)>,
@@ -104,6 +112,18 @@ impl fmt::Display for Ast {
                 f,
                 "{a} {}BETWEEN {lo} AND {hi}",
                 if *neg { "NOT " } else { "" }
+            ),
+            Ast::Like {
+                value,
+                pattern,
+                escape,
+                ignore_case,
+                neg,
+            } => write!(
+                f,
+                "{value} {}{} {pattern} ESCAPE '{escape}'",
+                if *neg { "NOT " } else { "" },
+                if *ignore_case { "ILIKE" } else { "LIKE" }
             ),
             Ast::Case {
                 operand,
@@ -205,14 +225,34 @@ fn lex(text: &str) -> Result<Vec<Tok>, String> {
                             .get(i + 1)
                             .copied()
                             .ok_or("unterminated string literal")?;
-                        s.push(match e {
-                            'n' => '\n',
-                            't' => '\t',
-                            'r' => '\r',
-                            '0' => '\0',
-                            other => other,
-                        });
+                        // Spark's unescapeSQLString: `\%` and `\_` keep their backslash
+                        // (for LIKE patterns), `\uXXXX` is a UTF-16 unit.
                         i += 2;
+                        match e {
+                            'n' => s.push('\n'),
+                            't' => s.push('\t'),
+                            'r' => s.push('\r'),
+                            'b' => s.push('\u{8}'),
+                            'Z' => s.push('\u{1A}'),
+                            '0' => s.push('\0'),
+                            '%' | '_' => {
+                                s.push('\\');
+                                s.push(e);
+                            }
+                            'u' => {
+                                let hex: String = chars.iter().skip(i).take(4).collect();
+                                let unit = u32::from_str_radix(&hex, 16)
+                                    .ok()
+                                    .filter(|_| hex.len() == 4)
+                                    .and_then(char::from_u32)
+                                    .ok_or_else(|| {
+                                        format!("unsupported escape \\u{hex} in a string literal")
+                                    })?;
+                                s.push(unit);
+                                i += 4;
+                            }
+                            other => s.push(other),
+                        }
                     }
                     Some(&q) if q == quote => {
                         i += 1;
@@ -554,7 +594,7 @@ impl Parser {
                 continue;
             }
             let neg = self.is_kw("not")
-                && matches!(self.peek_at(1), Some(Tok::Ident(s, false)) if ["in", "between", "like", "rlike"].contains(&s.to_ascii_lowercase().as_str()));
+                && matches!(self.peek_at(1), Some(Tok::Ident(s, false)) if ["in", "between", "like", "ilike", "rlike"].contains(&s.to_ascii_lowercase().as_str()));
             if neg {
                 self.pos += 1;
             }
@@ -574,7 +614,38 @@ impl Parser {
                 self.expect_kw("and")?;
                 let hi = self.comparison()?;
                 a = Ast::Between(Box::new(a), Box::new(lo), Box::new(hi), neg);
-            } else if self.is_kw("like") || self.is_kw("rlike") {
+            } else if self.is_kw("like") || self.is_kw("ilike") {
+                let ignore_case = self.is_kw("ilike");
+                self.pos += 1;
+                if self.is_kw("any") || self.is_kw("all") || self.is_kw("some") {
+                    return Err(format!("LIKE {} is not supported", self.here()));
+                }
+                let pattern = self.comparison()?;
+                let escape = if self.eat_kw("escape") {
+                    match self.peek() {
+                        Some(Tok::Str(e)) if e.chars().count() == 1 => {
+                            let c = e.chars().next().unwrap_or('\\');
+                            self.pos += 1;
+                            c
+                        }
+                        _ => {
+                            return Err(format!(
+                                "ESCAPE takes a one-character string, found {}",
+                                self.here()
+                            ))
+                        }
+                    }
+                } else {
+                    '\\'
+                };
+                a = Ast::Like {
+                    value: Box::new(a),
+                    pattern: Box::new(pattern),
+                    escape,
+                    ignore_case,
+                    neg,
+                };
+            } else if self.is_kw("rlike") || self.is_kw("regexp") {
                 return Err(format!("{a} {} is not supported", self.here()));
             } else {
                 return Ok(a);
@@ -860,7 +931,12 @@ mod tests {
                 "SELECT a FROM __THIS__ WHERE a IN (SELECT b FROM __THIS__)",
                 "subquer",
             ),
-            ("SELECT a LIKE 'x%' AS l FROM __THIS__", "LIKE"),
+            ("SELECT a RLIKE 'x.*' AS l FROM __THIS__", "RLIKE"),
+            ("SELECT a LIKE ANY ('x%') AS l FROM __THIS__", "ANY"),
+            (
+                "SELECT a LIKE 'x%' ESCAPE 'ab' AS l FROM __THIS__",
+                "one-character",
+            ),
             ("SELECT t.a FROM __THIS__", "t.a"),
             ("SELECT DISTINCT a FROM __THIS__", "DISTINCT"),
             ("SELECT a FROM __THIS__ ORDER BY a", "ORDER"),
