@@ -1,6 +1,7 @@
 //! Readers for the directory layout Spark's `MLWriter` produces: metadata JSON, Parquet data,
 //! and the typed values inside (vectors, matrices). Knows nothing about what a stage means.
 
+pub mod columns;
 pub mod dir;
 pub mod limits;
 pub mod metadata;

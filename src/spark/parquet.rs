@@ -401,20 +401,21 @@ pub fn read_table(ctx: &ReadContext<'_>, dir: &Path) -> Result<Table, LoadError>
     Ok(table)
 }
 
-fn parquet_error(e: parquet::errors::ParquetError) -> LoadError {
+pub(crate) fn parquet_error(e: parquet::errors::ParquetError) -> LoadError {
     LoadError::new(
         LoadErrorKind::BadParquet,
         format!("not a readable Parquet file: {e}"),
     )
 }
 
-/// Reads one part file into `table`; `bulk` allows the column-wise path for long lists.
-fn read_file(
+/// Opens a part file after checking its footer against the limits: file size, each column
+/// chunk's sizes, and the row count (`rows_before` rows already read from earlier parts).
+/// Returns the reader and the rows its footer declares.
+pub(crate) fn open_checked(
     ctx: &ReadContext<'_>,
     path: &Path,
-    table: &mut Table,
-    bulk: bool,
-) -> Result<(), LoadError> {
+    rows_before: u64,
+) -> Result<(SerializedFileReader<File>, u64), LoadError> {
     let file = File::open(path).map_err(|e| LoadError::new(LoadErrorKind::Io, e.to_string()))?;
     let len = file
         .metadata()
@@ -445,9 +446,21 @@ fn read_file(
     }
     limits::check(
         "row count",
-        declared_rows.saturating_add(table.rows.len() as u64),
+        declared_rows.saturating_add(rows_before),
         ctx.limits.max_rows,
     )?;
+    Ok((reader, declared_rows))
+}
+
+/// Reads one part file into `table`; `bulk` allows the column-wise path for long lists.
+fn read_file(
+    ctx: &ReadContext<'_>,
+    path: &Path,
+    table: &mut Table,
+    bulk: bool,
+) -> Result<(), LoadError> {
+    let (reader, declared_rows) = open_checked(ctx, path, table.rows.len() as u64)?;
+    let meta = reader.metadata();
     if table.spark_version.is_none() {
         table.spark_version = meta
             .file_metadata()

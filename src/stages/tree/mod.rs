@@ -18,6 +18,7 @@ use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::kernels::tree::{Features, Forest, InputNode, InputSplit, TreeError};
 use crate::plan::step::{put_slot_vec, slot, take_slot_vec};
 use crate::plan::{ColumnType, Compiler, Fault, Nominal, Slot, SlotIndex, VecBuf, Want};
+use crate::spark::columns::{self, ColumnPath};
 use crate::spark::{parquet, Datum, Metadata, Table};
 
 /// Which per-leaf statistics a model keeps besides `prediction`.
@@ -235,10 +236,7 @@ fn read_node<'a>(
     let prediction = field("prediction")?.as_f64().map_err(ctx("prediction"))?;
     let left = field("leftChild")?.as_i64().map_err(ctx("leftChild"))?;
     let right = field("rightChild")?.as_i64().map_err(ctx("rightChild"))?;
-    let is_leaf = left == -1;
-    let split = if is_leaf {
-        InputSplit::Leaf
-    } else {
+    let split = || {
         let s = field("split")?;
         let feature = s
             .field("featureIndex")
@@ -252,6 +250,32 @@ fn read_node<'a>(
             .field("leftCategoriesOrThreshold")
             .and_then(Datum::f64_list)
             .map_err(ctx("split"))?;
+        Ok((feature, cats, values))
+    };
+    let stats = || {
+        field("impurityStats")?
+            .f64_list()
+            .map_err(ctx("impurityStats"))
+    };
+    make_node(id, prediction, left, right, split, stats, want)
+}
+
+/// One node from its fields; `split` and `stats` are read only where the node needs them
+/// (a split's condition, a leaf's statistics when the model keeps them).
+fn make_node(
+    id: i64,
+    prediction: f64,
+    left: i64,
+    right: i64,
+    split: impl FnOnce() -> Result<(i64, i64, Vec<f64>), LoadError>,
+    stats: impl FnOnce() -> Result<Vec<f64>, LoadError>,
+    want: LeafStats,
+) -> Result<ReadNode, LoadError> {
+    let is_leaf = left == -1;
+    let split = if is_leaf {
+        InputSplit::Leaf
+    } else {
+        let (feature, cats, values) = split()?;
         if cats == -1 {
             let [threshold] = values.as_slice() else {
                 return Err(bad(format!(
@@ -276,9 +300,7 @@ fn read_node<'a>(
         LeafStats::None => Vec::new(),
         _ if !is_leaf => Vec::new(),
         LeafStats::Classes(n) => {
-            let s = field("impurityStats")?
-                .f64_list()
-                .map_err(ctx("impurityStats"))?;
+            let s = stats()?;
             if s.len() != n {
                 return Err(bad(format!(
                     "leaf {id} has {} class counts for {n} classes",
@@ -289,9 +311,7 @@ fn read_node<'a>(
             s
         }
         LeafStats::Variance => {
-            let s = field("impurityStats")?
-                .f64_list()
-                .map_err(ctx("impurityStats"))?;
+            let s = stats()?;
             let [count, sum, sum_squares] = s.as_slice() else {
                 return Err(
                     bad(format!("leaf {id} has {} variance stats, not 3", s.len()))
@@ -317,6 +337,94 @@ fn read_node<'a>(
         prediction,
         stats,
     })
+}
+
+/// The `NodeData` columns of `dir` read column-wise (`spark::columns`), with each row's
+/// `treeID` for an ensemble (`nested`: rows are `treeID, nodeData`) or 0 for a single tree.
+/// `None` when the files are shaped otherwise; the row reader then takes over.
+fn read_nodes_bulk(
+    c: &Compiler<'_>,
+    dir: &std::path::Path,
+    nested: bool,
+    want: LeafStats,
+) -> Result<Option<Vec<(i64, ReadNode)>>, LoadError> {
+    const FIELDS: [(&str, &[&str], bool); 8] = [
+        ("id", &[], false),
+        ("prediction", &[], false),
+        ("leftChild", &[], false),
+        ("rightChild", &[], false),
+        ("split", &["featureIndex"], false),
+        ("split", &["numCategories"], false),
+        ("split", &["leftCategoriesOrThreshold"], true),
+        ("impurityStats", &[], true),
+    ];
+    let mut rest: Vec<Vec<&str>> = Vec::new();
+    for (field, below, _) in FIELDS {
+        let mut r = if nested { vec![field] } else { Vec::new() };
+        r.extend_from_slice(below);
+        rest.push(r);
+    }
+    let mut paths: Vec<ColumnPath<'_>> = FIELDS
+        .iter()
+        .zip(&rest)
+        .map(|(&(field, _, list), r)| ColumnPath {
+            top: if nested { "nodeData" } else { field },
+            position: if nested { 1 } else { usize::MAX },
+            rest: r,
+            list,
+        })
+        .collect();
+    if want == LeafStats::None {
+        paths.pop();
+    }
+    if nested {
+        paths.push(ColumnPath {
+            top: "treeID",
+            position: 0,
+            rest: &[],
+            list: false,
+        });
+    }
+    let Some((rows, cols)) = columns::read_columns(&c.read, dir, &paths)? else {
+        return Ok(None);
+    };
+    let ints = |k: usize| cols.get(k).map_or(&[][..], |c| c.ints.as_slice());
+    let (ids, lefts, rights) = (ints(0), ints(2), ints(3));
+    let (features, cats) = (ints(4), ints(5));
+    let predictions = cols.get(1).map_or(&[][..], |c| c.doubles.as_slice());
+    let trees = if nested { ints(paths.len() - 1) } else { &[] };
+    let empty = columns::Column::default();
+    let (values, stats) = (cols.get(6).unwrap_or(&empty), cols.get(7).unwrap_or(&empty));
+    let file = c.read.display(dir);
+    let mut nodes = Vec::with_capacity(rows);
+    for r in 0..rows {
+        let (Some(&id), Some(&prediction), Some(&left), Some(&right)) =
+            (ids.get(r), predictions.get(r), lefts.get(r), rights.get(r))
+        else {
+            // A column of the wrong physical type (ints where doubles were expected).
+            return Ok(None);
+        };
+        let split = || {
+            let feature = features.get(r).copied().unwrap_or(-1);
+            let cats = cats.get(r).copied().unwrap_or(-1);
+            Ok((feature, cats, values.list(r).to_vec()))
+        };
+        let node = make_node(
+            id,
+            prediction,
+            left,
+            right,
+            split,
+            || Ok(stats.list(r).to_vec()),
+            want,
+        )
+        .map_err(|e| {
+            let e = if nested { e.in_column("nodeData") } else { e };
+            e.in_file(&file)
+        })?;
+        nodes.push((trees.get(r).copied().unwrap_or(0), node));
+    }
+    Ok(Some(nodes))
 }
 
 fn stats_len(want: LeafStats) -> usize {
@@ -386,15 +494,23 @@ pub fn load_tree(
     num_features: Option<usize>,
     want: LeafStats,
 ) -> Result<TreeModel, LoadError> {
-    let table = parquet::read_table(&c.read, &meta.dir.join("data"))?;
-    let mut nodes = Vec::with_capacity(table.rows.len());
-    for r in 0..table.rows.len() {
-        let node =
-            read_node(|name| table.get(r, name), want).map_err(|e| e.in_file(&table.file))?;
-        nodes.push(node);
-    }
+    let dir = meta.dir.join("data");
+    let file = c.read.display(&dir);
+    let nodes = match read_nodes_bulk(c, &dir, false, want)? {
+        Some(nodes) => nodes.into_iter().map(|(_, n)| n).collect(),
+        None => {
+            let table = parquet::read_table(&c.read, &dir)?;
+            let mut nodes = Vec::with_capacity(table.rows.len());
+            for r in 0..table.rows.len() {
+                let node = read_node(|name| table.get(r, name), want)
+                    .map_err(|e| e.in_file(&table.file))?;
+                nodes.push(node);
+            }
+            nodes
+        }
+    };
     let mut model = empty_model(want);
-    push_tree(c, &mut model, nodes, num_features, &table.file, None)?;
+    push_tree(c, &mut model, nodes, num_features, &file, None)?;
     model.forest.seal();
     model.weights.push(1.0);
     Ok(model)
@@ -458,20 +574,31 @@ pub fn load_ensemble(
         .in_file(&tm.file));
     }
 
-    let data = parquet::read_table(&c.read, &meta.dir.join("data"))?;
-    let tree_col = column_at(&data, "treeID", 0)?;
-    let node_col = column_at(&data, "nodeData", 1)?;
+    let dir = meta.dir.join("data");
+    let file = c.read.display(&dir);
     let mut trees: BTreeMap<i64, Vec<ReadNode>> = BTreeMap::new();
-    for (r, row) in data.rows.iter().enumerate() {
-        let (Some(t), Some(nd)) = (row.get(tree_col), row.get(node_col)) else {
-            return Err(bad(format!("data row {r} is short")).in_file(&data.file));
-        };
-        let t = t
-            .as_i64()
-            .map_err(|e| e.in_column("treeID").in_file(&data.file))?;
-        let node = read_node(|name| nd.field(name), want)
-            .map_err(|e| e.in_column("nodeData").in_file(&data.file))?;
-        trees.entry(t).or_default().push(node);
+    match read_nodes_bulk(c, &dir, true, want)? {
+        Some(nodes) => {
+            for (t, node) in nodes {
+                trees.entry(t).or_default().push(node);
+            }
+        }
+        None => {
+            let data = parquet::read_table(&c.read, &dir)?;
+            let tree_col = column_at(&data, "treeID", 0)?;
+            let node_col = column_at(&data, "nodeData", 1)?;
+            for (r, row) in data.rows.iter().enumerate() {
+                let (Some(t), Some(nd)) = (row.get(tree_col), row.get(node_col)) else {
+                    return Err(bad(format!("data row {r} is short")).in_file(&data.file));
+                };
+                let t = t
+                    .as_i64()
+                    .map_err(|e| e.in_column("treeID").in_file(&data.file))?;
+                let node = read_node(|name| nd.field(name), want)
+                    .map_err(|e| e.in_column("nodeData").in_file(&data.file))?;
+                trees.entry(t).or_default().push(node);
+            }
+        }
     }
     if trees.len() != weights.len() || trees.keys().zip(&weights).any(|(a, (b, _))| a != b) {
         return Err(bad(format!(
@@ -479,11 +606,11 @@ pub fn load_ensemble(
             trees.len(),
             weights.len()
         ))
-        .in_file(&data.file));
+        .in_file(&file));
     }
     let mut model = empty_model(want);
     for (t, nodes) in trees {
-        push_tree(c, &mut model, nodes, num_features, &data.file, Some(t))?;
+        push_tree(c, &mut model, nodes, num_features, &file, Some(t))?;
     }
     model.forest.seal();
     model.weights = weights.into_iter().map(|(_, w)| w).collect();
