@@ -379,7 +379,7 @@ typedef struct mlscore_error mlscore_error;
  *
  * Functions: mlscore_load_options_new(), mlscore_load_options_set_spark_semantics(),
  * mlscore_load_options_set_limit(), mlscore_load_options_declare_input(),
- * mlscore_load_options_free().
+ * mlscore_load_options_declare_vector_attributes(), mlscore_load_options_free().
  */
 typedef struct mlscore_load_options mlscore_load_options;
 
@@ -537,6 +537,26 @@ mlscore_status mlscore_load_options_declare_input(mlscore_load_options *options,
                                                   const char *name,
                                                   int32_t column_type,
                                                   size_t vector_width);
+
+/**
+ * Declares the ML attributes of raw input vector column `column`: `names[i]` is the name of
+ * slot i, as the column's `ml_attr` metadata would give it in Spark, so the vector's width is
+ * `count`. A NULL entry is a slot without a name (Spark allows those; VectorSlicer `names`
+ * cannot select it). A VectorSlicer selecting by `names` from a raw input vector needs this:
+ * Spark reads the names from the DataFrame's schema, which the saved model does not hold.
+ * Declaring a column again replaces the earlier attributes. The strings are copied. Names
+ * are checked when a model is loaded: empty or repeated names, or a width other than one
+ * given to mlscore_load_options_declare_input(), fail the load with
+ * MLSCORE_STATUS_BAD_OPTION and an error naming the stage and column.
+ * @param names  `count` pointers to NUL-terminated UTF-8 strings, or NULL when `count` is 0.
+ * @return MLSCORE_STATUS_OK, _NULL_ARGUMENT (options, column, or names with count > 0),
+ *         _MISALIGNED_POINTER, _BAD_LENGTH, _BAD_UTF8, _PANIC.
+ */
+MLSCORE_MUST_USE
+mlscore_status mlscore_load_options_declare_vector_attributes(mlscore_load_options *options,
+                                                              const char *column,
+                                                              const char *const *names,
+                                                              size_t count);
 
 /**
  * Loads the Spark model saved in directory `path` (what `model.write().save(path)` wrote).

@@ -33,7 +33,7 @@ pub use error::{BatchError, LoadError, LoadErrorKind, ScoreError, ScoreErrorKind
 pub use model::{FlatColumn, FlatInput, FlatLayout, LoadOptions, Model};
 pub use plan::{ColumnSpec, ColumnType, Role};
 pub use session::{FlatNum, InputValue, Outcome, Session, Value};
-pub use spark::{LoadLimits, SparkVersion};
+pub use spark::{LoadLimits, SparkVersion, VectorAttributes};
 
 /// Crate version, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::error::{LoadError, LoadErrorKind, ScoreError, ScoreErrorKind, NO_INDEX};
 use crate::plan::{ColumnSpec, ColumnType, Compiler, Plan, Role, SlotIndex, StageInfo};
 use crate::session::{InputValue, Session};
-use crate::spark::{LoadLimits, Metadata, ReadContext, SparkVersion};
+use crate::spark::{LoadLimits, Metadata, ReadContext, SparkVersion, VectorAttributes};
 
 /// How to load: limits on what is read from disk, the scoring semantics, declared inputs.
 #[derive(Debug, Clone, Default)]
@@ -23,11 +23,42 @@ pub struct LoadOptions {
     /// an input column the DataFrame lacks (typically the label at scoring time) instead of
     /// failing; with this set, mlscore does the same. `None`: every input is expected.
     pub available_inputs: Option<std::collections::HashSet<String>>,
+    /// ML attributes (width and slot names) of raw input vector columns, which Spark reads
+    /// from the DataFrame's schema and the model files do not hold: a VectorSlicer selecting
+    /// by `names` from a raw input needs them.
+    pub declared_attributes: HashMap<String, VectorAttributes>,
 }
 
 impl LoadOptions {
     pub fn declare_input(&mut self, name: &str, ty: ColumnType, width: Option<usize>) -> &mut Self {
         self.declared_inputs.insert(name.to_string(), (ty, width));
+        self
+    }
+
+    /// Declares raw input vector column `name` with one attribute name per slot (so the
+    /// vector's width is `names.len()`), as its `ml_attr` metadata would in Spark. Declaring
+    /// a column again replaces the earlier attributes. Checked at load: names must be
+    /// non-empty and distinct, and agree with a width given to `declare_input`.
+    pub fn declare_vector_attributes(&mut self, name: &str, names: Vec<String>) -> &mut Self {
+        self.declare_attributes(name, VectorAttributes::named(names))
+    }
+
+    /// Declares raw input vector column `name`'s attributes as Spark's metadata JSON gives
+    /// them (see `VectorAttributes::from_spark_json`: a list of names, `{"ml_attr": ...}`,
+    /// a StructField or a whole schema).
+    pub fn declare_vector_metadata(
+        &mut self,
+        name: &str,
+        json: &str,
+    ) -> Result<&mut Self, LoadError> {
+        let attributes = VectorAttributes::from_spark_json(json, name)?;
+        Ok(self.declare_attributes(name, attributes))
+    }
+
+    /// Declares raw input vector column `name`'s attributes, slots without a name included.
+    pub fn declare_attributes(&mut self, name: &str, attributes: VectorAttributes) -> &mut Self {
+        self.declared_attributes
+            .insert(name.to_string(), attributes);
         self
     }
 }
@@ -166,6 +197,7 @@ impl Model {
         let meta = Metadata::read(&read, root)?;
         let mut compiler = Compiler::new(read, options.semantics, &options.declared_inputs);
         compiler.available = options.available_inputs.as_ref();
+        compiler.attributes = Some(&options.declared_attributes);
         crate::stages::lower(&mut compiler, &meta)?;
         let plan = compiler.finish(&meta);
         let flat = FlatLayout::of(&plan);

@@ -70,6 +70,7 @@ fn wild_models_load_or_fail_clearly_and_score_like_spark() {
         // The expected outputs are what pyspark 3.5.9 computes, whatever version wrote the
         // model: score with 3.5 semantics (the writer's formulas are the default otherwise).
         let mut options = options;
+        common::declare_input_attributes(&mut options, &case);
         options.semantics = Some(mlscore::SparkVersion::new(3, 5));
         let loaded = std::panic::catch_unwind(|| Model::load_with(&dir, &options));
         let Ok(loaded) = loaded else {
@@ -135,4 +136,185 @@ fn wild_models_load_or_fail_clearly_and_score_like_spark() {
         "{} wild models misbehave",
         failures.len()
     );
+}
+
+const NSL_KDD: &str = "bbb1991__nsl-kdd__model";
+
+fn nsl_kdd() -> (PathBuf, PathBuf) {
+    (
+        wild_dir().join(NSL_KDD),
+        common::repo().join("tests/wild/expected").join(NSL_KDD),
+    )
+}
+
+/// The declared attribute names of the NSL-KDD model's raw input, one per slot.
+fn nsl_kdd_names(case: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(case.join("input_attributes.json")).unwrap();
+    let columns: serde_json::Map<String, Json> = serde_json::from_str(&text).unwrap();
+    let attrs =
+        mlscore::VectorAttributes::from_spark_json(&columns["indexed_features"].to_string(), "v")
+            .unwrap();
+    assert_eq!(attrs.names.len(), attrs.width, "every slot is named");
+    attrs.names.into_iter().map(|(_, n)| n).collect()
+}
+
+/// The VectorSlicer selects by `names` from the raw input `indexed_features`: without its
+/// declared attributes the load is refused naming the stage and column; with a declaration
+/// that lacks a name the slicer asks for, or that is malformed, it fails clearly too.
+#[test]
+fn nsl_kdd_slicer_names_need_declared_attributes() {
+    let (dir, case) = nsl_kdd();
+    let names = nsl_kdd_names(&case);
+    let slicer = "VectorSlicer_493eb79c5b91ee57d611";
+
+    let e = Model::load(&dir).unwrap_err();
+    assert_eq!(e.kind, LoadErrorKind::UnsupportedStage);
+    assert_eq!(e.column.as_deref(), Some("indexed_features"));
+    assert_eq!(e.stage_uid.as_deref(), Some(slicer));
+    assert!(e.to_string().contains("declare"), "{e}");
+
+    let mut missing = names.clone();
+    missing[4] = "flag_XX".into(); // flag_SF, the slicer's first name
+    let mut o = mlscore::LoadOptions::default();
+    o.declare_vector_attributes("indexed_features", missing);
+    let e = Model::load_with(&dir, &o).unwrap_err();
+    assert_eq!(e.kind, LoadErrorKind::Schema);
+    assert_eq!(e.stage_uid.as_deref(), Some(slicer));
+    assert_eq!(e.column.as_deref(), Some("indexed_features"));
+    assert!(e.message.contains("`flag_SF`"), "{e}");
+    assert!(e.file.is_some(), "{e}");
+
+    let mut dup = names.clone();
+    dup[1] = dup[0].clone();
+    o.declare_vector_attributes("indexed_features", dup);
+    let e = Model::load_with(&dir, &o).unwrap_err();
+    assert_eq!(e.kind, LoadErrorKind::BadOption);
+    assert_eq!(e.stage_uid.as_deref(), Some(slicer));
+    assert_eq!(e.column.as_deref(), Some("indexed_features"));
+    assert!(e.message.contains("slots 0 and 1"), "{e}");
+
+    o.declare_vector_attributes("indexed_features", names.clone());
+    o.declare_input("indexed_features", mlscore::ColumnType::Vector, Some(76));
+    let e = Model::load_with(&dir, &o).unwrap_err();
+    assert_eq!(e.kind, LoadErrorKind::BadOption);
+    assert!(
+        e.message.contains("77 slots") && e.message.contains("width 76"),
+        "{e}"
+    );
+    o.declare_input("indexed_features", mlscore::ColumnType::Vector, Some(77));
+    let model = Model::load_with(&dir, &o).unwrap();
+    // Too few declared names: the slicer's names past the end are not found.
+    let mut short = mlscore::LoadOptions::default();
+    short.declare_vector_attributes("indexed_features", names[..40].to_vec());
+    let e = Model::load_with(&dir, &short).unwrap_err();
+    assert!(e.message.contains("`protocol_type_udp`"), "{e}");
+    let input = model.inputs().next().unwrap();
+    assert_eq!(
+        (input.name.as_str(), input.width),
+        ("indexed_features", Some(77))
+    );
+    // Spark's order: `indices` (none here) then `names`; flag_SF is slot 4 of the input.
+    let slicer_params = &model.stages()[0].params;
+    assert!(
+        slicer_params
+            .iter()
+            .any(|(k, v)| k == "indices" && v.starts_with("[4, 0, 22, 23, 7,")),
+        "{slicer_params:?}"
+    );
+}
+
+/// The same declaration through the C API (mlscore_load_options_declare_vector_attributes)
+/// scores every row exactly as the Rust API does, and like Spark.
+#[test]
+fn nsl_kdd_scores_the_same_through_the_c_api() {
+    use mlscore::ffi::*;
+    use std::ffi::CString;
+    let (dir, case) = nsl_kdd();
+    let names = nsl_kdd_names(&case);
+    let mut rust_options = mlscore::LoadOptions::default();
+    rust_options.declare_vector_attributes("indexed_features", names.clone());
+    let model = Model::load_with(&dir, &rust_options).unwrap();
+    let flat = model.flat().unwrap().clone();
+    assert_eq!(flat.input_width, 77);
+
+    let c_names: Vec<CString> = names
+        .iter()
+        .map(|n| CString::new(n.as_str()).unwrap())
+        .collect();
+    let ptrs: Vec<*const std::ffi::c_char> = c_names.iter().map(|n| n.as_ptr()).collect();
+    let path = CString::new(dir.to_str().unwrap()).unwrap();
+    let (mut m, mut session) = (std::ptr::null_mut(), std::ptr::null_mut());
+    // SAFETY: live options handle; `ptrs` holds NUL-terminated strings that outlive the call;
+    // out-pointers are valid; every handle is freed once below.
+    unsafe {
+        let o = mlscore_load_options_new();
+        let st = mlscore_load_options_declare_vector_attributes(
+            o,
+            c"indexed_features".as_ptr(),
+            ptrs.as_ptr(),
+            ptrs.len(),
+        );
+        assert_eq!(st, mlscore_status::Ok);
+        let st = mlscore_model_load(path.as_ptr(), o, &mut m, std::ptr::null_mut());
+        mlscore_load_options_free(o);
+        assert_eq!(st, mlscore_status::Ok);
+        assert_eq!(mlscore_session_new(m, &mut session), mlscore_status::Ok);
+    }
+
+    let inputs = common::read_jsonl(&case.join("input.jsonl"));
+    let expected = common::read_jsonl(&case.join("expected.jsonl"));
+    let mut rust = model.session();
+    let mut scored = 0;
+    for (row, want) in inputs.iter().zip(&expected) {
+        let Some(v) = mlscore::json::parse_vector(&row["indexed_features"]) else {
+            continue; // the NULL row: Spark raises, the flat API has no NULL
+        };
+        let mut dense = vec![0.0; v.size];
+        if v.sparse {
+            for (&i, &x) in v.indices.iter().zip(&v.values) {
+                dense[i as usize] = x;
+            }
+        } else {
+            dense = v.values;
+        }
+        let mut ours = vec![0.0; flat.output_width];
+        let mut theirs = vec![f64::NAN; flat.output_width];
+        rust.score_flat(&dense, &mut ours).unwrap();
+        // SAFETY: live session; buffers of the stated lengths.
+        let st = unsafe {
+            mlscore_session_score_flat(
+                session,
+                dense.as_ptr(),
+                dense.len(),
+                theirs.as_mut_ptr(),
+                theirs.len(),
+            )
+        };
+        assert_eq!(st, mlscore_status::Ok);
+        assert_eq!(
+            ours.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            theirs.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
+        let probability = flat
+            .outputs
+            .iter()
+            .find(|c| model.outputs().nth(c.output).unwrap().name == "probability")
+            .unwrap();
+        let spark = want["probability"].as_array().unwrap();
+        for (k, p) in spark.iter().enumerate() {
+            let c = theirs[probability.offset + k];
+            assert!(
+                common::doubles_match(p.as_f64().unwrap(), c),
+                "row {}: {p} vs {c}",
+                row["_id"]
+            );
+        }
+        scored += 1;
+    }
+    // SAFETY: handles from the calls above, freed once.
+    unsafe {
+        mlscore_session_free(session);
+        mlscore_model_free(m);
+    }
+    assert!(scored >= 12, "{scored} rows scored");
 }

@@ -50,6 +50,13 @@ enum Command {
         /// in the first row are declared as vectors automatically.
         #[arg(long, value_name = "COLUMN=TYPE")]
         declare: Vec<String>,
+        /// Declare a raw input vector's ML attribute names, which Spark reads from the
+        /// DataFrame's schema and the model does not save (needed by a VectorSlicer selecting
+        /// by `names`). FILE holds a JSON array of names (null for an unnamed slot) or Spark's
+        /// column metadata, e.g. pyspark `json.dumps(df.schema["features"].metadata)`, a
+        /// StructField, or `df.schema.json()`. Repeatable.
+        #[arg(long, value_name = "COLUMN=FILE")]
+        input_attributes: Vec<String>,
     },
     /// Top-N recommendations of an ALS model for a user (or an item), as Spark's
     /// recommendForUserSubset / recommendForItemSubset give them.
@@ -71,6 +78,13 @@ enum Command {
         /// List the Spark classes mlscore supports.
         #[arg(long)]
         supported: bool,
+        /// Declare a raw input vector's ML attribute names, which Spark reads from the
+        /// DataFrame's schema and the model does not save (needed by a VectorSlicer selecting
+        /// by `names`). FILE holds a JSON array of names (null for an unnamed slot) or Spark's
+        /// column metadata, e.g. pyspark `json.dumps(df.schema["features"].metadata)`, a
+        /// StructField, or `df.schema.json()`. Repeatable.
+        #[arg(long, value_name = "COLUMN=FILE")]
+        input_attributes: Vec<String>,
     },
     /// Measure load time, single-row latency, batch throughput (1 and N threads) and peak RSS.
     Bench {
@@ -84,6 +98,13 @@ enum Command {
         /// Seconds per throughput measurement.
         #[arg(long, default_value_t = 2.0)]
         seconds: f64,
+        /// Declare a raw input vector's ML attribute names, which Spark reads from the
+        /// DataFrame's schema and the model does not save (needed by a VectorSlicer selecting
+        /// by `names`). FILE holds a JSON array of names (null for an unnamed slot) or Spark's
+        /// column metadata, e.g. pyspark `json.dumps(df.schema["features"].metadata)`, a
+        /// StructField, or `df.schema.json()`. Repeatable.
+        #[arg(long, value_name = "COLUMN=FILE")]
+        input_attributes: Vec<String>,
     },
 }
 
@@ -94,6 +115,19 @@ fn options(semantics: Option<&str>) -> Result<LoadOptions, String> {
             Some(SparkVersion::parse(s).ok_or_else(|| format!("bad Spark version `{s}`"))?);
     }
     Ok(o)
+}
+
+/// `COLUMN=FILE` declarations of raw input vectors' attributes (see `--input-attributes`).
+fn declare_attributes(opts: &mut LoadOptions, specs: &[String]) -> Result<(), String> {
+    for spec in specs {
+        let (column, file) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("--input-attributes wants COLUMN=FILE, got `{spec}`"))?;
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        opts.declare_vector_metadata(column, &text)
+            .map_err(|e| e.in_file(file).to_string())?;
+    }
+    Ok(())
 }
 
 fn parse_type(text: &str) -> Result<(ColumnType, Option<usize>), String> {
@@ -128,8 +162,10 @@ fn score(
     semantics: Option<String>,
     vectors: Vectors,
     declare: Vec<String>,
+    input_attributes: Vec<String>,
 ) -> Result<(), String> {
     let mut opts = options(semantics.as_deref())?;
+    declare_attributes(&mut opts, &input_attributes)?;
     for d in &declare {
         let (name, ty) = d
             .split_once('=')
@@ -197,7 +233,11 @@ fn score(
     writer.flush().map_err(|e| format!("writing output: {e}"))
 }
 
-fn inspect(model: Option<PathBuf>, supported: bool) -> Result<(), String> {
+fn inspect(
+    model: Option<PathBuf>,
+    supported: bool,
+    input_attributes: Vec<String>,
+) -> Result<(), String> {
     if supported {
         for c in mlscore::stages::SUPPORTED_CLASSES {
             println!("{c}");
@@ -205,7 +245,9 @@ fn inspect(model: Option<PathBuf>, supported: bool) -> Result<(), String> {
         return Ok(());
     }
     let path = model.ok_or("inspect needs a MODEL_DIR (or --supported)")?;
-    let model = Model::load(&path).map_err(|e| e.to_string())?;
+    let mut opts = LoadOptions::default();
+    declare_attributes(&mut opts, &input_attributes)?;
+    let model = Model::load_with(&path, &opts).map_err(|e| e.to_string())?;
     let plan = model.plan();
     println!("model: {}", path.display());
     println!("class: {}", plan.root_class);
@@ -393,14 +435,17 @@ fn bench(
     input: PathBuf,
     threads: Option<usize>,
     seconds: f64,
+    input_attributes: Vec<String>,
 ) -> Result<(), String> {
+    let mut opts = LoadOptions::default();
+    declare_attributes(&mut opts, &input_attributes)?;
     let t0 = Instant::now();
-    let model = Model::load(&path).map_err(|e| e.to_string())?;
+    let model = Model::load_with(&path, &opts).map_err(|e| e.to_string())?;
     let first_load = t0.elapsed();
     let mut loads: Vec<Duration> = (0..5)
         .map(|_| {
             let t = Instant::now();
-            let _ = Model::load(&path);
+            let _ = Model::load_with(&path, &opts);
             t.elapsed()
         })
         .collect();
@@ -519,8 +564,21 @@ fn main() -> ExitCode {
             spark_semantics,
             vectors,
             declare,
-        } => score(model, input, output, spark_semantics, vectors, declare),
-        Command::Inspect { model, supported } => inspect(model, supported),
+            input_attributes,
+        } => score(
+            model,
+            input,
+            output,
+            spark_semantics,
+            vectors,
+            declare,
+            input_attributes,
+        ),
+        Command::Inspect {
+            model,
+            supported,
+            input_attributes,
+        } => inspect(model, supported, input_attributes),
         Command::Recommend {
             model,
             user,
@@ -532,7 +590,8 @@ fn main() -> ExitCode {
             input,
             threads,
             seconds,
-        } => bench(model, input, threads, seconds),
+            input_attributes,
+        } => bench(model, input, threads, seconds, input_attributes),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,13 +1,13 @@
 //! `mlscore_load_options`: an opaque builder for `LoadOptions` (limits, scoring semantics,
-//! declared input types). Opaque so it can grow without breaking the ABI.
+//! declared input types and vector attributes). Opaque so it can grow without breaking the ABI.
 
 use std::ffi::c_char;
 
 use super::error::mlscore_status;
-use super::ptr::{guard, guard_status, try_c_str, try_mut, FfiResult};
+use super::ptr::{guard, guard_status, try_c_str, try_mut, try_slice, FfiResult};
 use super::types::{mlscore_limit, mlscore_type};
 use crate::model::LoadOptions;
-use crate::spark::SparkVersion;
+use crate::spark::{SparkVersion, VectorAttributes};
 
 /// Options for mlscore_model_load(): load limits, the Spark version whose scoring formulas to
 /// follow, and the types of raw inputs the saved files cannot tell. Created with
@@ -17,7 +17,7 @@ use crate::spark::SparkVersion;
 ///
 /// Functions: mlscore_load_options_new(), mlscore_load_options_set_spark_semantics(),
 /// mlscore_load_options_set_limit(), mlscore_load_options_declare_input(),
-/// mlscore_load_options_free().
+/// mlscore_load_options_declare_vector_attributes(), mlscore_load_options_free().
 pub struct mlscore_load_options {
     pub(crate) options: LoadOptions,
 }
@@ -111,6 +111,45 @@ pub unsafe extern "C" fn mlscore_load_options_declare_input(
     })
 }
 
+/// Declares the ML attributes of raw input vector column `column`: `names[i]` is the name of
+/// slot i, as the column's `ml_attr` metadata would give it in Spark, so the vector's width is
+/// `count`. A NULL entry is a slot without a name (Spark allows those; VectorSlicer `names`
+/// cannot select it). A VectorSlicer selecting by `names` from a raw input vector needs this:
+/// Spark reads the names from the DataFrame's schema, which the saved model does not hold.
+/// Declaring a column again replaces the earlier attributes. The strings are copied. Names
+/// are checked when a model is loaded: empty or repeated names, or a width other than one
+/// given to mlscore_load_options_declare_input(), fail the load with
+/// MLSCORE_STATUS_BAD_OPTION and an error naming the stage and column.
+/// @param names  `count` pointers to NUL-terminated UTF-8 strings, or NULL when `count` is 0.
+/// @return MLSCORE_STATUS_OK, _NULL_ARGUMENT (options, column, or names with count > 0),
+///         _MISALIGNED_POINTER, _BAD_LENGTH, _BAD_UTF8, _PANIC.
+#[unsafe(no_mangle)]
+#[must_use]
+pub unsafe extern "C" fn mlscore_load_options_declare_vector_attributes(
+    options: *mut mlscore_load_options,
+    column: *const c_char,
+    names: *const *const c_char,
+    count: usize,
+) -> mlscore_status {
+    guard_status(|| {
+        let options = try_mut!(options);
+        let column = try_c_str!(column);
+        let names = try_slice!(names, count);
+        let mut slots = Vec::with_capacity(names.len());
+        for &name in names {
+            slots.push(if name.is_null() {
+                None
+            } else {
+                Some(try_c_str!(name).to_string())
+            });
+        }
+        options
+            .options
+            .declare_attributes(column, VectorAttributes::from_slots(slots));
+        Ok(mlscore_status::Ok)
+    })
+}
+
 /// The options behind a possibly-NULL pointer (NULL means defaults).
 pub(crate) fn resolve(
     options: *const mlscore_load_options,
@@ -167,6 +206,59 @@ mod tests {
             assert_eq!(
                 mlscore_load_options_set_limit(std::ptr::null_mut(), 3, 1),
                 mlscore_status::NullArgument
+            );
+            let names = [c"a".as_ptr(), std::ptr::null(), c"c".as_ptr()];
+            assert_eq!(
+                mlscore_load_options_declare_vector_attributes(
+                    o,
+                    c"v".as_ptr(),
+                    names.as_ptr(),
+                    names.len()
+                ),
+                mlscore_status::Ok
+            );
+            assert_eq!(
+                (*o).options.declared_attributes.get("v"),
+                Some(&VectorAttributes {
+                    width: 3,
+                    names: vec![(0, "a".into()), (2, "c".into())]
+                })
+            );
+            assert_eq!(
+                mlscore_load_options_declare_vector_attributes(
+                    o,
+                    c"w".as_ptr(),
+                    std::ptr::null(),
+                    0
+                ),
+                mlscore_status::Ok
+            );
+            assert_eq!(
+                (*o).options.declared_attributes.get("w").map(|a| a.width),
+                Some(0)
+            );
+            assert_eq!(
+                mlscore_load_options_declare_vector_attributes(
+                    o,
+                    c"v".as_ptr(),
+                    std::ptr::null(),
+                    2
+                ),
+                mlscore_status::NullArgument
+            );
+            assert_eq!(
+                mlscore_load_options_declare_vector_attributes(
+                    o,
+                    std::ptr::null(),
+                    names.as_ptr(),
+                    1
+                ),
+                mlscore_status::NullArgument
+            );
+            let bad = [c"\xff".as_ptr()];
+            assert_eq!(
+                mlscore_load_options_declare_vector_attributes(o, c"v".as_ptr(), bad.as_ptr(), 1),
+                mlscore_status::BadUtf8
             );
             mlscore_load_options_free(o);
             mlscore_load_options_free(std::ptr::null_mut());

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::{ColumnSpec, ColumnType, NameRun, Nominal, Plan, Role, SlotIndex, StageInfo, Step};
+use super::{
+    ColumnSpec, ColumnType, NameRun, Nominal, Plan, Role, RunNames, SlotIndex, StageInfo, Step,
+};
 use crate::error::{LoadError, LoadErrorKind};
-use crate::spark::{LoadLimits, Metadata, ReadContext, SparkVersion};
+use crate::spark::{LoadLimits, Metadata, ReadContext, SparkVersion, VectorAttributes};
 use crate::stages::feature::cast::CastToString;
 
 /// What a stage accepts for an input column.
@@ -34,6 +36,8 @@ pub struct Compiler<'a> {
     pub declared: &'a HashMap<String, (ColumnType, Option<usize>)>,
     /// Columns the caller's rows will have, if known (`LoadOptions::available_inputs`).
     pub available: Option<&'a std::collections::HashSet<String>>,
+    /// Caller-declared ML attributes of raw input vectors (`LoadOptions::declared_attributes`).
+    pub attributes: Option<&'a HashMap<String, VectorAttributes>>,
     columns: Vec<ColumnSpec>,
     by_name: HashMap<String, SlotIndex>,
     inputs: Vec<SlotIndex>,
@@ -67,6 +71,7 @@ impl<'a> Compiler<'a> {
             semantics_override,
             declared,
             available: None,
+            attributes: None,
             columns: Vec::new(),
             by_name: HashMap::new(),
             inputs: Vec::new(),
@@ -85,6 +90,14 @@ impl<'a> Compiler<'a> {
 
     pub fn limits(&self) -> &LoadLimits {
         self.read.limits
+    }
+
+    /// Adds a param to the current stage's description (one known only after its inputs
+    /// resolved, such as VectorSlicer's final indices).
+    pub fn add_stage_param(&mut self, name: &str, value: String) {
+        if let Some(stage) = self.current.and_then(|(i, _)| self.stages.get_mut(i)) {
+            stage.params.push((name.to_string(), value));
+        }
     }
 
     /// Starts a stage: later steps and errors are attributed to it.
@@ -152,8 +165,9 @@ impl<'a> Compiler<'a> {
                     "no such column: an earlier SQLTransformer's SELECT did not keep it".into(),
                 ));
             }
-            let (ty, width) = match self.declared.get(name) {
-                Some(&(ty, width)) => (ty, width),
+            let declared = self.declared.get(name).copied();
+            let (ty, width) = match declared {
+                Some((ty, width)) => (ty, width),
                 None => match want {
                     Want::Numeric | Want::NumericOrVector | Want::NumericOrString | Want::Any => {
                         (ColumnType::Double, None)
@@ -163,7 +177,18 @@ impl<'a> Compiler<'a> {
                     Want::StringArray => (ColumnType::StringArray, None),
                 },
             };
+            let attributes = self.attributes.and_then(|a| a.get(name));
+            let (ty, width, names) = match attributes {
+                Some(attrs) => {
+                    let runs = self.declared_runs(meta, name, attrs, declared)?;
+                    (ColumnType::Vector, Some(attrs.width), Some(runs))
+                }
+                None => (ty, width, None),
+            };
             let slot = self.add(name, ty, width, Role::Input);
+            if let Some(col) = self.columns.get_mut(slot) {
+                col.slot_names = names;
+            }
             self.inputs.push(slot);
             return self.check_input(meta, slot, name, want);
         };
@@ -171,6 +196,78 @@ impl<'a> Compiler<'a> {
             return Err(err("column was removed by an earlier stage".into()));
         }
         self.check_input(meta, slot, name, want)
+    }
+
+    /// A raw input's declared attributes as name runs, once checked against the rest of
+    /// the declaration. Errors name the stage that first reads the column.
+    fn declared_runs(
+        &self,
+        meta: &Metadata,
+        name: &str,
+        attrs: &VectorAttributes,
+        declared: Option<(ColumnType, Option<usize>)>,
+    ) -> Result<Vec<NameRun>, LoadError> {
+        let err = |msg: String| {
+            meta.error(
+                LoadErrorKind::BadOption,
+                format!("declared vector attributes: {msg}"),
+            )
+            .in_column(name)
+        };
+        attrs.check().map_err(err)?;
+        crate::spark::limits::check(
+            "declared vector width",
+            attrs.width as u64,
+            self.read.limits.max_vector_width,
+        )
+        .map_err(|e| e.in_column(name))?;
+        match declared {
+            Some((ty, _)) if ty != ColumnType::Vector => {
+                return Err(err(format!(
+                    "the column is declared as {}",
+                    ty.spark_name()
+                )))
+            }
+            Some((_, Some(w))) if w != attrs.width => {
+                return Err(err(format!(
+                    "{} slots, but the column is declared with width {w}",
+                    attrs.width
+                )))
+            }
+            _ => {}
+        }
+        // Named slots as listed runs, the gaps between them as unnamed runs.
+        let mut runs: Vec<NameRun> = Vec::new();
+        let mut next = 0;
+        for (i, n) in &attrs.names {
+            if *i > next {
+                runs.push(NameRun {
+                    prefix: String::new(),
+                    names: RunNames::Unnamed,
+                    width: i - next,
+                });
+            }
+            match runs.last_mut() {
+                Some(NameRun {
+                    names: RunNames::Listed(listed),
+                    width,
+                    ..
+                }) if *i == next => {
+                    listed.push(n.clone());
+                    *width += 1;
+                }
+                _ => runs.push(NameRun::listed(vec![n.clone()])),
+            }
+            next = i + 1;
+        }
+        if attrs.width > next {
+            runs.push(NameRun {
+                prefix: String::new(),
+                names: RunNames::Unnamed,
+                width: attrs.width - next,
+            });
+        }
+        Ok(runs)
     }
 
     fn check_input(

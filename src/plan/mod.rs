@@ -86,36 +86,128 @@ pub struct ColumnSpec {
     pub slot_names: Option<Vec<NameRun>>,
 }
 
-/// A run of consecutive slot attribute names: `prefix` followed by each of `names`, or by
-/// the slot's index within the run when `names` is `None` (`width` slots). Runs keep a wide
-/// vector's index names (`features_0` … `features_262143`) from being spelled out at load.
+/// A run of consecutive slot attribute names, so a wide vector's index names
+/// (`features_0` … `features_262143`) are not spelled out at load.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NameRun {
     pub prefix: String,
-    pub names: Option<Vec<String>>,
+    pub names: RunNames,
     pub width: usize,
 }
 
-/// The slot whose attribute name is `name` in `runs`, as Spark's `AttributeGroup.getAttr`.
-pub fn find_slot_name(runs: &[NameRun], name: &str) -> Option<usize> {
+/// How the slots of a `NameRun` are named.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunNames {
+    /// Slot `k` is `prefix` + `names[k]`.
+    Listed(Vec<String>),
+    /// Slot `k` is `prefix` + `(first + k)`: VectorAssembler's name for a vector slot
+    /// without one (`first` is the slot's index within that vector).
+    Indexed { first: usize },
+    /// Attributes without a name (Spark's `ml_attr` allows them): `names` cannot select
+    /// them, and a VectorAssembler names them by index.
+    Unnamed,
+}
+
+impl NameRun {
+    pub fn listed(names: Vec<String>) -> NameRun {
+        NameRun {
+            prefix: String::new(),
+            width: names.len(),
+            names: RunNames::Listed(names),
+        }
+    }
+
+    /// The name of slot `k` of this run (`k < width`), `None` for an unnamed slot.
+    pub fn name_at(&self, k: usize) -> Option<String> {
+        match &self.names {
+            RunNames::Listed(names) => names.get(k).map(|n| format!("{}{n}", self.prefix)),
+            RunNames::Indexed { first } => Some(format!("{}{}", self.prefix, first + k)),
+            RunNames::Unnamed => None,
+        }
+    }
+}
+
+/// Runs for one name per slot (`None`: unnamed), grouping neighbours of the same kind.
+pub fn runs_from_names(names: Vec<Option<String>>) -> Vec<NameRun> {
+    let mut runs: Vec<NameRun> = Vec::new();
+    for name in names {
+        match (name, runs.last_mut()) {
+            (
+                Some(n),
+                Some(NameRun {
+                    names: RunNames::Listed(listed),
+                    width,
+                    ..
+                }),
+            ) => {
+                listed.push(n);
+                *width += 1;
+            }
+            (Some(n), _) => runs.push(NameRun::listed(vec![n])),
+            (
+                None,
+                Some(NameRun {
+                    names: RunNames::Unnamed,
+                    width,
+                    ..
+                }),
+            ) => *width += 1,
+            (None, _) => runs.push(NameRun {
+                prefix: String::new(),
+                names: RunNames::Unnamed,
+                width: 1,
+            }),
+        }
+    }
+    runs
+}
+
+/// The name of every slot in `selected` (indices into the vector `runs` name), as Spark's
+/// VectorSlicer and selectors carry the chosen attributes into their output.
+pub fn select_slot_names(runs: &[NameRun], selected: &[u32]) -> Option<Vec<NameRun>> {
+    let mut starts = Vec::with_capacity(runs.len());
     let mut offset = 0;
     for run in runs {
+        starts.push(offset);
+        offset += run.width;
+    }
+    let names = selected
+        .iter()
+        .map(|&i| {
+            let i = i as usize;
+            let r = starts.partition_point(|&s| s <= i).checked_sub(1)?;
+            let run = runs.get(r)?;
+            let k = i - starts.get(r)?;
+            (k < run.width).then(|| run.name_at(k))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(runs_from_names(names))
+}
+
+/// The slot whose attribute name is `name` in `runs`, as Spark's `AttributeGroup.getAttr`:
+/// its name-to-index map keeps the last slot of a repeated name.
+pub fn find_slot_name(runs: &[NameRun], name: &str) -> Option<usize> {
+    let mut offset = 0;
+    let mut found = None;
+    for run in runs {
         if let Some(rest) = name.strip_prefix(run.prefix.as_str()) {
-            let found = match &run.names {
-                Some(names) => names.iter().position(|n| n == rest),
+            let here = match &run.names {
+                RunNames::Listed(names) => names.iter().rposition(|n| n == rest),
                 // Only the canonical spelling: `i.to_string()` has no sign or leading zero.
-                None => rest
+                RunNames::Indexed { first } => rest
                     .parse::<usize>()
                     .ok()
-                    .filter(|&i| i < run.width && i.to_string() == rest),
+                    .filter(|&i| i >= *first && i - first < run.width && i.to_string() == rest)
+                    .map(|i| i - first),
+                RunNames::Unnamed => None,
             };
-            if let Some(i) = found {
-                return Some(offset + i);
+            if let Some(i) = here {
+                found = Some(offset + i);
             }
         }
         offset += run.width;
     }
-    None
+    found
 }
 
 /// One stage of the flattened pipeline, as `inspect` shows it.
@@ -170,27 +262,81 @@ mod name_tests {
     #[test]
     fn slot_names_resolve_through_runs() {
         let runs = [
-            NameRun {
-                prefix: String::new(),
-                names: Some(vec!["x".into()]),
-                width: 1,
-            },
+            NameRun::listed(vec!["x".into()]),
             NameRun {
                 prefix: "v_".into(),
-                names: None,
+                names: RunNames::Indexed { first: 0 },
                 width: 3,
             },
             NameRun {
                 prefix: "c_".into(),
-                names: Some(vec!["red".into(), "blue".into()]),
+                names: RunNames::Listed(vec!["red".into(), "blue".into()]),
+                width: 2,
+            },
+            NameRun {
+                prefix: "w_".into(),
+                names: RunNames::Indexed { first: 4 },
+                width: 2,
+            },
+            NameRun {
+                prefix: String::new(),
+                names: RunNames::Unnamed,
                 width: 2,
             },
         ];
         assert_eq!(find_slot_name(&runs, "x"), Some(0));
         assert_eq!(find_slot_name(&runs, "v_2"), Some(3));
         assert_eq!(find_slot_name(&runs, "c_blue"), Some(5));
-        for absent in ["v_3", "v_02", "v_+1", "c_green", "y"] {
+        assert_eq!(find_slot_name(&runs, "w_5"), Some(7));
+        for absent in ["v_3", "v_02", "v_+1", "c_green", "y", "w_3", "w_6", "8", ""] {
             assert_eq!(find_slot_name(&runs, absent), None, "{absent}");
         }
+    }
+
+    #[test]
+    fn a_repeated_name_finds_its_last_slot_as_spark_does() {
+        // Spark's VectorAssembler over `v` with slot 3 unnamed and slot 4 named "3" names
+        // both `v_3`; VectorSlicer then selects slot 4 (checked with pyspark 3.5.9).
+        let runs = [NameRun {
+            prefix: "v_".into(),
+            names: RunNames::Listed(vec!["a".into(), "3".into(), "a".into()]),
+            width: 3,
+        }];
+        assert_eq!(find_slot_name(&runs, "v_a"), Some(2));
+        let runs = [
+            NameRun {
+                prefix: "v_".into(),
+                names: RunNames::Indexed { first: 3 },
+                width: 1,
+            },
+            NameRun {
+                prefix: "v_".into(),
+                names: RunNames::Listed(vec!["3".into()]),
+                width: 1,
+            },
+        ];
+        assert_eq!(find_slot_name(&runs, "v_3"), Some(1));
+    }
+
+    #[test]
+    fn names_group_into_runs_and_selections_keep_them() {
+        let runs = runs_from_names(vec![
+            Some("a".into()),
+            Some("b".into()),
+            None,
+            None,
+            Some("c".into()),
+        ]);
+        assert_eq!(runs.len(), 3);
+        assert_eq!(runs[1].names, RunNames::Unnamed);
+        assert_eq!(runs[1].width, 2);
+        assert_eq!(find_slot_name(&runs, "c"), Some(4));
+        let picked = select_slot_names(&runs, &[4, 2, 0]).unwrap();
+        let names: Vec<Option<String>> = picked
+            .iter()
+            .flat_map(|r| (0..r.width).map(|k| r.name_at(k)))
+            .collect();
+        assert_eq!(names, vec![Some("c".into()), None, Some("a".into())]);
+        assert_eq!(select_slot_names(&runs, &[5]), None);
     }
 }

@@ -5,6 +5,7 @@ pub mod columns;
 pub mod dir;
 pub mod limits;
 pub mod metadata;
+pub mod ml_attr;
 pub mod parquet;
 pub mod version;
 
@@ -12,6 +13,7 @@ use std::path::Path;
 
 pub use limits::LoadLimits;
 pub use metadata::Metadata;
+pub use ml_attr::VectorAttributes;
 pub use parquet::{Datum, Matrix, SparkVector, Table};
 pub use version::SparkVersion;
 

@@ -242,6 +242,19 @@ pub fn options_from_schema(schema: &Json) -> LoadOptions {
     o
 }
 
+/// A case's `input_attributes.json`: the StructField metadata (`ml_attr`) of raw input vector
+/// columns the DataFrame carried in Spark, declared as a caller of the API would.
+pub fn declare_input_attributes(options: &mut LoadOptions, case: &Path) {
+    let Ok(text) = fs::read_to_string(case.join("input_attributes.json")) else {
+        return;
+    };
+    let columns: Map<String, Json> = serde_json::from_str(&text).unwrap();
+    // The whole file is accepted: an object keyed by column name is one of the forms.
+    for column in columns.keys() {
+        options.declare_vector_metadata(column, &text).unwrap();
+    }
+}
+
 /// Spark classes whose fixtures exist but which mlscore does not implement yet (issue 5):
 /// such cases are reported as pending instead of failing the suite.
 pub const PENDING_CLASSES: &[&str] = &[];
@@ -268,11 +281,12 @@ pub fn run_suite(root: &Path) -> (usize, Vec<(String, Vec<String>)>) {
         }
         // The caller knows its input schema (e.g. that a VectorAssembler input is a vector,
         // which the model files do not say): declare it, as an API user would.
-        let options = fs::read_to_string(case.join("schema.json"))
+        let mut options = fs::read_to_string(case.join("schema.json"))
             .ok()
             .and_then(|s| serde_json::from_str::<Json>(&s).ok())
             .map(|s| options_from_schema(&s))
             .unwrap_or_default();
+        declare_input_attributes(&mut options, &case);
         match run_case_with(
             &case.join("model"),
             &options,

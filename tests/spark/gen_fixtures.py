@@ -358,6 +358,12 @@ class Gen(object):
         }
         with open(os.path.join(d, "schema.json"), "w", encoding="utf-8") as f:
             f.write(json.dumps(schema, allow_nan=False, ensure_ascii=False, indent=1) + "\n")
+        # ML attributes of input columns (StructField metadata `ml_attr`), which the saved
+        # model does not hold: the caller declares them (LoadOptions::declare_vector_metadata)
+        attrs = {f.name: f.metadata for f in fields if "ml_attr" in (f.metadata or {})}
+        if attrs:
+            with open(os.path.join(d, "input_attributes.json"), "w", encoding="utf-8") as f:
+                f.write(json.dumps(attrs, allow_nan=False, ensure_ascii=False, indent=1) + "\n")
         n_skip = sum(1 for o in expected if o.get("_skipped"))
         n_err = sum(1 for o in expected if "_error" in o)
         return len(expected), n_skip, n_err, mode

@@ -69,6 +69,70 @@ TYPE_OVERRIDES = {
     ("ilantoren__mongo_spark__crossValidation", "GoldsteinScale"): "double",
 }
 
+# ML attributes (`ml_attr` metadata) of raw input vector columns.  A VectorSlicer that
+# selects by `names` from a raw input resolves them from the DataFrame's schema, which the
+# saved model does not hold, so the input DataFrame must carry them.  Each entry records
+# where the names come from; the metadata written is what the original pipeline made.
+NSL_KDD_FEATURES = [
+    # bbb1991/nsl-kdd@0ecd42c4c56b18bdacaf96c78f5c590c6006686f, NSL-KDD-Copy1.ipynb (the
+    # notebook whose cell 111 saves `model`): cell 50 builds `indexed_features` with
+    # VectorAssembler(inputCols=selectFeaturesByAR(ar_dict, 0.01)) then
+    # VectorIndexer(maxCategories=2); these are the keys of cell 45's printed `ar_dict` with a
+    # ratio >= 0.01, in its order.  All 44 names the slicer asks for are among them.
+    "protocol_type_tcp", "num_shells", "urgent", "num_file_creations", "flag_SF",
+    "num_failed_logins", "hot", "logged_in", "dst_bytes", "src_bytes", "duration",
+    "dst_host_srv_diff_host_rate", "dst_host_diff_srv_rate", "num_access_files",
+    "dst_host_same_src_port_rate", "num_compromised", "diff_srv_rate",
+    "dst_host_srv_rerror_rate", "srv_rerror_rate", "rerror_rate", "dst_host_rerror_rate",
+    "srv_diff_host_rate", "flag_S0", "wrong_fragment", "dst_host_srv_serror_rate",
+    "srv_serror_rate", "serror_rate", "dst_host_serror_rate", "num_root", "count",
+    "service_telnet", "dst_host_srv_count", "dst_host_same_srv_rate", "service_ftp_data",
+    "same_srv_rate", "dst_host_count", "service_http", "srv_count", "root_shell",
+    "service_private", "protocol_type_icmp", "service_eco_i", "is_guest_login", "service_ftp",
+    "flag_REJ", "flag_RSTR", "protocol_type_udp", "service_other", "service_domain_u",
+    "service_smtp", "service_ecr_i", "flag_RSTO", "service_finger", "flag_SH",
+    "service_Z39_50", "service_uucp", "service_courier", "service_auth", "service_bgp",
+    "service_uucp_path", "service_iso_tsap", "service_whois", "service_nnsp", "service_imap4",
+    "service_vmnet", "service_time", "service_ctf", "service_csnet_ns", "service_supdup",
+    "service_http_443", "service_discard", "service_domain", "service_daytime",
+    "service_gopher", "service_efs", "service_exec", "service_systat",
+]
+
+
+def nsl_kdd_binary(name):
+    # The notebook's binary columns (binary_inx) and its one-hot columns: 0/1 features that
+    # VectorIndexer(maxCategories=2) marks binary; the standardized numeric ones stay numeric.
+    return (name.startswith(("protocol_type_", "service_", "flag_"))
+            or name in ("land", "logged_in", "root_shell", "su_attempted", "is_host_login",
+                        "is_guest_login"))
+
+
+INPUT_ATTRIBUTES = {
+    ("bbb1991__nsl-kdd__model", "indexed_features"): {
+        "names": NSL_KDD_FEATURES,
+        "binary": [n for n in NSL_KDD_FEATURES if nsl_kdd_binary(n)],
+        "source": "names and order recovered from the author's notebook (bbb1991/nsl-kdd "
+                  "NSL-KDD-Copy1.ipynb: VectorAssembler over selectFeaturesByAR(ar_dict, 0.01), "
+                  "then VectorIndexer(maxCategories=2)); 0/1 features as binary attributes",
+    },
+}
+
+
+def attr_metadata(spec):
+    """The StructField metadata Spark's VectorAssembler + VectorIndexer give such a column."""
+    attrs = spec["attrs"]
+    binary = set(attrs.get("binary", []))
+    numeric = [{"idx": i, "name": n} for i, n in enumerate(attrs["names"]) if n not in binary]
+    bins = [{"vals": ["0.0", "1.0"], "idx": i, "name": n}
+            for i, n in enumerate(attrs["names"]) if n in binary]
+    groups = {}
+    if numeric:
+        groups["numeric"] = numeric
+    if bins:
+        groups["binary"] = bins
+    return {"ml_attr": {"attrs": groups, "num_attrs": len(attrs["names"])}}
+
+
 VECTOR_STAGES = {
     # stages whose (non-produced) input column is a vector
     "StandardScalerModel", "MinMaxScalerModel", "MaxAbsScalerModel", "RobustScalerModel",
@@ -501,7 +565,14 @@ class Plan:
             ins = stage_inputs(st)
             if cn == "SQLTransformer":
                 raise NotScorable("input columns cannot be inferred (SQLTransformer statement)")
-            if cn == "VectorSlicer" and pget(st, "names") and ins[0][0] not in produced:
+            if (cn == "VectorSlicer" and pget(st, "names") and ins[0][0] not in produced
+                    and ins[0][0] not in self.inputs):
+                attrs = INPUT_ATTRIBUTES.get((self.mid, ins[0][0]))
+                if attrs is not None:
+                    self.inputs[ins[0][0]] = self.sliced_input(j, st, ins[0][0], attrs)
+                    self.record_sizes(j, st)
+                    produced.update(stage_outputs(st))
+                    continue
                 raise NotScorable("input columns cannot be inferred: VectorSlicer selects features "
                                   "by name, which needs ML attribute metadata on its raw input "
                                   "vector column %r (width and names are not in the model)" % ins[0][0])
@@ -517,6 +588,23 @@ class Plan:
             produced.update(stage_outputs(st))
         if not self.inputs:
             raise NotScorable("input columns cannot be inferred (no raw input column)")
+
+    def sliced_input(self, j, st, col, attrs):
+        """Spec of a raw vector a VectorSlicer selects from by name: its width and names come
+        from INPUT_ATTRIBUTES, its value hints from the slicer's consumer, mapped back."""
+        names = attrs["names"]
+        picked = list(pget(st, "indices") or []) + [names.index(n) for n in pget(st, "names")]
+        width = len(names)
+        sub = self.slot_hints(stage_outputs(st)[0], len(picked), j + 1) or []
+        # unselected slots: 0/1 for binary attributes, standardized values otherwise
+        binary = set(attrs.get("binary", []))
+        hint = [("choice", [0.0, 1.0]) if n in binary else ("normal", 0.0, 1.0) for n in names]
+        for k, i in enumerate(picked):
+            if k < len(sub):
+                hint[i] = sub[k]
+        self.notes.append("%r carries ML attributes (ml_attr) for VectorSlicer names: %s"
+                          % (col, attrs["source"]))
+        return {"type": "vector", "width": width, "gen": "vec", "hint": hint, "attrs": attrs}
 
     def infer_one(self, j, st, k, col, role):
         cn = cname(st)
@@ -859,7 +947,9 @@ def spark_type(t):
 def input_df(spark, specs, rows, ids=None):
     from pyspark.sql import types as T
     fields = [T.StructField("_id", T.LongType(), False)]
-    fields += [T.StructField(c, spark_type(s["type"]), True) for c, s in specs.items()]
+    fields += [T.StructField(c, spark_type(s["type"]), True,
+                             attr_metadata(s) if "attrs" in s else None)
+               for c, s in specs.items()]
     schema = T.StructType(fields)
     ids = list(range(len(rows))) if ids is None else ids
     data = [tuple([i] + [r[c] for c in specs]) for i, r in zip(ids, rows)]
@@ -1158,6 +1248,11 @@ def write_model_files(outdir, mid, specs, rows, expected, schema):
             fh.write(dumps(o) + "\n")
     with open(os.path.join(d, "schema.json"), "w", encoding="utf-8") as fh:
         fh.write(json.dumps(schema, indent=1, allow_nan=False, ensure_ascii=False) + "\n")
+    attrs = {c: attr_metadata(s) for c, s in specs.items() if "attrs" in s}
+    if attrs:
+        # the input columns' StructField metadata, as pyspark's df.schema[c].metadata shows it
+        with open(os.path.join(d, "input_attributes.json"), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(attrs, indent=1, allow_nan=False, ensure_ascii=False) + "\n")
 
 
 class raw_local_fs:
@@ -1302,6 +1397,8 @@ def main():
     ap.add_argument("--manifest", default=None,
                     help="output manifest (default: <out>/../manifest.json)")
     ap.add_argument("--only", nargs="*", default=None, help="process only these ids (debug)")
+    ap.add_argument("--master", default="local[2]",
+                    help="Spark master (every stage is row-wise: the outputs do not depend on it)")
     args = ap.parse_args()
 
     models_dir = os.path.abspath(args.models)
@@ -1323,7 +1420,7 @@ def main():
     # Python workers (used by the pyspark.mllib loaders) must have numpy: use this venv.
     os.environ["PYSPARK_PYTHON"] = sys.executable
     from pyspark.sql import SparkSession
-    spark = (SparkSession.builder.master("local[2]").appName("gen_wild_expected")
+    spark = (SparkSession.builder.master(args.master).appName("gen_wild_expected")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.shuffle.partitions", "1")

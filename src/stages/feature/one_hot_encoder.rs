@@ -253,15 +253,7 @@ pub fn lower_model(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadErro
             keep_invalid,
             size,
         ) {
-            let width = names.len();
-            c.set_slot_names(
-                output,
-                vec![NameRun {
-                    prefix: String::new(),
-                    names: Some(names),
-                    width,
-                }],
-            );
+            c.set_slot_names(output, vec![NameRun::listed(names)]);
         }
         columns.push(EncodedColumn {
             input,

@@ -6,7 +6,7 @@ use crate::error::{LoadError, ScoreErrorKind};
 use crate::kernels::compress::{compress, CompressRule};
 use crate::plan::step::{produce, return_scratch, slot, take_scratch};
 use crate::plan::{
-    ColumnType, Compiler, Fault, Flow, NameRun, Slot, SlotIndex, Step, StepResult, Want,
+    ColumnType, Compiler, Fault, Flow, NameRun, RunNames, Slot, SlotIndex, Step, StepResult, Want,
 };
 use crate::spark::Metadata;
 
@@ -134,18 +134,25 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         if let Some(out) = slot_names.as_mut() {
             let known = c.column(slot).and_then(|col| col.slot_names.as_ref());
             match (is_vector, known, width) {
-                (false, _, _) => out.push(NameRun {
-                    prefix: String::new(),
-                    names: Some(vec![name.clone()]),
-                    width: 1,
-                }),
-                (true, Some(k), _) => out.extend(k.iter().map(|r| NameRun {
-                    prefix: format!("{name}_{}", r.prefix),
-                    ..r.clone()
-                })),
+                (false, _, _) => out.push(NameRun::listed(vec![name.clone()])),
+                (true, Some(k), _) => {
+                    let mut first = 0;
+                    for r in k {
+                        out.push(NameRun {
+                            prefix: format!("{name}_{}", r.prefix),
+                            // An unnamed slot is named by its index within this vector.
+                            names: match &r.names {
+                                RunNames::Unnamed => RunNames::Indexed { first },
+                                other => other.clone(),
+                            },
+                            width: r.width,
+                        });
+                        first += r.width;
+                    }
+                }
                 (true, None, Some(w)) => out.push(NameRun {
                     prefix: format!("{name}_"),
-                    names: None,
+                    names: RunNames::Indexed { first: 0 },
                     width: w,
                 }),
                 _ => slot_names = None,
