@@ -1,4 +1,4 @@
-//! Spark conformance: every fixture case generated with real Spark (3.5.9 and 4.3.0) must
+//! Spark conformance: every fixture case generated with real Spark (2.4.8, 3.5.9 and 4.3.0) must
 //! score like Spark's transform, through the Rust API. `fixtures/` comes from
 //! tests/spark/gen_fixtures.py, `fixtures-more/` from tests/spark/gen_fixtures_more.py (the
 //! stages first implemented without a fixture, old mllib models, ALS top-N).
@@ -80,6 +80,13 @@ fn spark_3_5_9_more() {
 #[test]
 fn spark_4_3_0_more() {
     suites_more("4.3.0");
+}
+
+/// Models written by Spark 2.4.8 and scored by it (fixtures-v2, gen_fixtures_v2.py): the 2.x
+/// formats and the formulas that changed in 3.x.
+#[test]
+fn spark_2_4_8() {
+    suites_more("2.4.8");
 }
 
 /// Ratings from `recommendForUserSubset` go through Spark's BLAS, whose float summation order

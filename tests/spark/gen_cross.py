@@ -19,6 +19,10 @@ Expected values are only ever Spark's output. Usage (repository root):
 
     /opt/pyspark-4.3.0/bin/python tests/spark/gen_cross.py --writer 3.5.9
     /opt/pyspark-3.5.9/bin/python tests/spark/gen_cross.py --writer 4.3.0
+    /opt/pyspark-3.5.9/bin/python tests/spark/gen_cross.py --writer 2.4.8   # and with 4.3.0
+
+(2.4.8's models come from gen_fixtures_v2.py; 3.x and 4.x refuse the 2.x OneHotEncoder
+transformer, which lands in unloadable.json.)
 """
 
 import argparse

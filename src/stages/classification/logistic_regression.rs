@@ -110,9 +110,11 @@ impl LogisticRegressionStep {
         } else if modern {
             predictor::softmax_in_place(v);
         } else {
-            let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            // The max margin is the one at Spark's `argmax`: a NaN first margin is never
+            // beaten, so the max is NaN (not a later +Inf) and every probability NaN.
+            let k = predictor::argmax(v);
+            let max = v.get(k).copied().unwrap_or(f64::NAN);
             if max == f64::INFINITY {
-                let k = predictor::argmax(v);
                 for (i, x) in v.iter_mut().enumerate() {
                     *x = if i == k { 1.0 } else { 0.0 };
                 }

@@ -1,9 +1,9 @@
 //! `org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel`
 //! (spark-format.md 9.7). Data: ≤ 2.4 `layers, weights`; 3.0+ `weights` with `layers` in the
 //! params. Affine blocks are column-major `W` (n_out × n_in) then the bias; hidden layers use
-//! the sigmoid, the last a softmax (max-shifted, divided by the sum). From 3.0 the model is
-//! probabilistic: raw = last affine output, probability = its softmax; 2.x writes only the
-//! prediction.
+//! the sigmoid, the last a softmax (max-shifted, divided by the sum). From 2.3 (SPARK-12664) the
+//! model is probabilistic: raw = last affine output, probability = its softmax (Spark 2.4.8
+//! writes both columns); before, it writes only the prediction.
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::plan::step::{put_slot_vec, slot, take_slot_vec};
@@ -150,7 +150,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     c.begin_stage(meta, vec![("layers".into(), format!("{layers:?}"))])?;
     let semantics = c.semantics();
     let features = predictor::features_input(c, meta, layers.first().copied())?;
-    let outputs = if semantics.at_least(3, 0) {
+    let outputs = if semantics.at_least(2, 3) {
         predictor::classifier_outputs(c, meta, num_classes, true)?
     } else {
         ClassifierOutputs {
@@ -159,7 +159,7 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
             prediction: predictor::regressor_output(c, meta)?,
         }
     };
-    let thresholds = if semantics.at_least(3, 0) {
+    let thresholds = if semantics.at_least(2, 3) {
         predictor::thresholds(meta, num_classes)?
     } else {
         None

@@ -7,7 +7,7 @@
 //! `distanceMeasure` param (2.4+) says, `cosine` included (Spark 3.5.9 and 4.3.0 fixtures).
 //!
 //! Distances are MLlib's `fastSquaredDistance` with precomputed norms, which requires both
-//! norms >= 0 (a NaN feature raises). Spark 3.1+ prunes with precomputed center-pair
+//! norms >= 0 (a NaN feature raises where a distance is measured). Spark 3.1+ prunes with precomputed center-pair
 //! statistics when `k < 1000` and `k² · numFeatures < 10⁶` (triangle inequality, early return
 //! when the point is within half the distance from a center to its nearest other center);
 //! otherwise, and before 3.1, every center is scanned with the norm lower bound. Both are
@@ -134,7 +134,10 @@ impl KMeansStep {
             values: &x.values,
             norm: norm2(&x.values),
         };
-        if p.norm.is_nan() {
+        // The pruned search (3.1+) always measures center 0, which raises for a NaN norm; the
+        // plain scan measures only centers that pass the norm lower bound, and none does for a
+        // NaN norm, so it predicts 0 (Spark 2.4.8).
+        if p.norm.is_nan() && self.statistics.is_some() {
             return Err(Fault::new(ScoreErrorKind::NanValue, self.features));
         }
         let k = match &self.statistics {

@@ -101,8 +101,9 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
     )?;
     let mut columns = Vec::with_capacity(inputs.len());
     for ((input, output), labels) in inputs.iter().zip(&outputs).zip(labels_array) {
-        // Spark 3+ skips (with a warning) a column the DataFrame does not have.
-        if c.is_absent(input) && c.semantics().at_least(3, 0) {
+        // Spark skips a column the DataFrame does not have (since 1.5, SPARK-8051; checked
+        // on 2.4.8, 3.5.9 and 4.3.0): the label indexer of a pipeline scored without labels.
+        if c.is_absent(input) {
             continue;
         }
         let input = c.input(meta, input, Want::String)?;
