@@ -30,10 +30,18 @@ const VALGRIND_CASES: usize = 4;
 /// Every how many cases also run under the sanitizers.
 const SANITIZER_STRIDE: usize = 3;
 
-fn lib_dir() -> PathBuf {
+/// `target/<profile>`, where `cargo build` puts the libraries.
+fn profile_dir() -> PathBuf {
     // target/<profile>/deps/c_examples-<hash> → target/<profile>
     let exe = std::env::current_exe().unwrap();
     exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+}
+
+/// Where this `cargo test` built `libmlscore.so` and `.a`: `target/<profile>/deps`. Only
+/// `cargo build` copies them up to `target/<profile>`, so the copies there can be older than
+/// the crate under test; the examples link and install these instead.
+fn lib_dir() -> PathBuf {
+    profile_dir().join("deps")
 }
 
 fn require_tool(tool: &str, arg: &str) {
@@ -103,6 +111,9 @@ fn run(builds: &Builds, mode: Mode, program: &str, args: &[&Path]) -> String {
         Command::new(&exe)
     };
     cmd.args(args);
+    // `cargo test` puts target/<profile> ahead in LD_LIBRARY_PATH, which outranks the
+    // examples' RUNPATH and would load a stale copy of libmlscore.so from there.
+    cmd.env_remove("LD_LIBRARY_PATH");
     cmd.env(
         "ASAN_OPTIONS",
         "detect_leaks=1:abort_on_error=0:exitcode=98",
@@ -638,13 +649,13 @@ fn installed_library_links_through_pkg_config_and_statically() {
     require_tool("pkg-config", "--version");
     let scratch = cases::scratch("install");
     let prefix = scratch.join("prefix");
-    let profile = lib_dir().file_name().unwrap().to_string_lossy().to_string();
     let out = Command::new("make")
         .current_dir(cases::repo())
         .args([
             "install",
             "NO_BUILD=1",
-            &format!("PROFILE={profile}"),
+            // Install what this `cargo test` built (see `lib_dir`).
+            &format!("TARGET_DIR={}", lib_dir().display()),
             &format!("PREFIX={}", prefix.display()),
         ])
         .output()
