@@ -300,6 +300,16 @@ pub fn lower_transformer(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), Lo
              OneHotEncoderModel that fit() returns",
         ));
     }
+    if c.semantics().at_least(3, 0) {
+        // Spark 3.0 removed this transformer: its PipelineModel reader refuses the stage
+        // ("… was not a Transformer"), so no 3.x score exists to reproduce.
+        return Err(meta.error(
+            LoadErrorKind::UnsupportedStage,
+            "Spark 3.0+ cannot load the 2.x OneHotEncoder transformer (removed in 3.0), so \
+             this model has no score under the requested semantics; score it with the \
+             writer's (2.x) semantics",
+        ));
+    }
     let name = meta.required_str("inputCol")?;
     let output = meta.str_or("outputCol", &format!("{}__output", meta.uid))?;
     let drop_last = meta.bool_or("dropLast", true)?;
