@@ -66,8 +66,10 @@ fn run_set(set: &Path) -> (usize, usize, Vec<String>) {
                 })
                 .find(|p| p.is_dir())
                 .unwrap_or_else(|| panic!("no model for unloadable case {name}"));
-            let mut options = mlscore::LoadOptions::default();
-            options.semantics = Some(SparkVersion::parse(reader).expect("reader version"));
+            let options = mlscore::LoadOptions {
+                semantics: Some(SparkVersion::parse(reader).expect("reader version")),
+                ..Default::default()
+            };
             let loads = mlscore::Model::load_with(&model, &options).is_ok();
             if REMOVED_IN_READER.contains(&name.as_str()) {
                 if loads {
