@@ -264,3 +264,148 @@ fn c_recommend_refuses_clearly() {
     }
     assert_eq!((ids, ratings, n), ([7; 3], [7.0; 3], 99));
 }
+
+/// Cases whose raw input vectors carry Spark attribute names (`input_attributes.json`) score
+/// through the C API, declared with mlscore_load_options_declare_vector_attributes (names per
+/// slot, NULL for an unnamed one), exactly as the Rust API scores them (which the suites
+/// above compare with Spark): same JSON output for every row, same failing rows.
+#[test]
+fn declared_vector_attributes_score_the_same_through_c() {
+    use mlscore::ffi::*;
+    use std::ffi::{c_char, CString};
+    let spark = common::repo().join("tests/spark");
+    let mut cases: Vec<PathBuf> = Vec::new();
+    for set in std::fs::read_dir(&spark)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+    {
+        let name = set.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("fixtures") || !set.is_dir() {
+            continue;
+        }
+        for version in std::fs::read_dir(&set).unwrap().flatten().map(|e| e.path()) {
+            for case in std::fs::read_dir(&version).into_iter().flatten().flatten() {
+                if case.path().join("input_attributes.json").is_file() {
+                    cases.push(case.path());
+                }
+            }
+        }
+    }
+    cases.sort();
+    assert!(!cases.is_empty(), "no fixture declares input attributes");
+    for case in &cases {
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(case.join("schema.json")).unwrap())
+                .unwrap();
+        let mut options = common::options_from_schema(&schema);
+        common::declare_input_attributes(&mut options, case);
+        let model = Model::load_with(case.join("model"), &options).unwrap();
+        let mut rust = model.session();
+
+        // The same declarations through the C options: input types, then attribute names.
+        let text = std::fs::read_to_string(case.join("input_attributes.json")).unwrap();
+        let columns: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&text).unwrap();
+        let path = CString::new(case.join("model").to_str().unwrap()).unwrap();
+        let (mut m, mut session) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: live options handle; every string is NUL-terminated and outlives its call;
+        // out-pointers are valid; each handle is freed once.
+        unsafe {
+            let o = mlscore_load_options_new();
+            for (name, (ty, width)) in &options.declared_inputs {
+                let c_name = CString::new(name.as_str()).unwrap();
+                let st = mlscore_load_options_declare_input(
+                    o,
+                    c_name.as_ptr(),
+                    mlscore_type::from(*ty) as i32,
+                    width.unwrap_or(0),
+                );
+                assert_eq!(st, mlscore_status::Ok, "{}: declare {name}", case.display());
+            }
+            for column in columns.keys() {
+                let attrs = mlscore::VectorAttributes::from_spark_json(&text, column).unwrap();
+                let mut names: Vec<Option<CString>> = vec![None; attrs.width];
+                for (i, n) in &attrs.names {
+                    names[*i] = Some(CString::new(n.as_str()).unwrap());
+                }
+                let ptrs: Vec<*const c_char> = names
+                    .iter()
+                    .map(|n| n.as_ref().map_or(std::ptr::null(), |c| c.as_ptr()))
+                    .collect();
+                let c_column = CString::new(column.as_str()).unwrap();
+                let st = mlscore_load_options_declare_vector_attributes(
+                    o,
+                    c_column.as_ptr(),
+                    ptrs.as_ptr(),
+                    ptrs.len(),
+                );
+                assert_eq!(st, mlscore_status::Ok, "{}: attributes", case.display());
+            }
+            let st = mlscore_model_load(path.as_ptr(), o, &mut m, std::ptr::null_mut());
+            mlscore_load_options_free(o);
+            assert_eq!(st, mlscore_status::Ok, "{}: C load", case.display());
+            assert_eq!(mlscore_session_new(m, &mut session), mlscore_status::Ok);
+        }
+        let lines = std::fs::read_to_string(case.join("input.jsonl")).unwrap();
+        let mut out = vec![0 as c_char; 1 << 16];
+        for line in lines.lines().filter(|l| !l.trim().is_empty()) {
+            let row: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(line).unwrap();
+            let ours = mlscore::json::set_inputs(&mut rust, &row)
+                .map_err(|e| e.to_string())
+                .and_then(|()| rust.score().map_err(|e| e.to_string()))
+                .map(|o| {
+                    mlscore::json::output_row(
+                        &rust,
+                        &row,
+                        Ok(o),
+                        mlscore::json::VectorFormat::Spark,
+                    )
+                });
+            let mut len = 0usize;
+            // SAFETY: live session; `line` is valid for its length; `out` holds `out.len()`.
+            let st = unsafe {
+                mlscore_session_score_json(
+                    session,
+                    line.as_ptr().cast(),
+                    line.len(),
+                    MLSCORE_JSON_SPARK_VECTORS,
+                    out.as_mut_ptr(),
+                    out.len(),
+                    &mut len,
+                )
+            };
+            match ours {
+                Ok(map) => {
+                    assert!(
+                        matches!(st, mlscore_status::Ok | mlscore_status::Skipped),
+                        "{}: C status {st:?} on {line}",
+                        case.display()
+                    );
+                    let bytes: Vec<u8> = out[..len.saturating_sub(1)]
+                        .iter()
+                        .map(|&c| c as u8)
+                        .collect();
+                    let theirs: serde_json::Map<String, serde_json::Value> =
+                        serde_json::from_slice(&bytes).unwrap();
+                    assert_eq!(map, theirs, "{}: {line}", case.display());
+                }
+                Err(e) => assert!(
+                    !matches!(st, mlscore_status::Ok | mlscore_status::Skipped),
+                    "{}: Rust fails ({e}) but C gives {st:?} on {line}",
+                    case.display()
+                ),
+            }
+        }
+        // SAFETY: handles from above, freed once.
+        unsafe {
+            mlscore_session_free(session);
+            mlscore_model_free(m);
+        }
+    }
+    println!(
+        "{} cases with declared attributes checked through C",
+        cases.len()
+    );
+}
