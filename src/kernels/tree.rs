@@ -5,7 +5,9 @@
 //! conditional add with no branch. A leaf is a node whose threshold is NaN and whose `left` is
 //! its own index minus one, so stepping from a leaf stays on it (`x <= NaN` is false for every
 //! x). That lets the fast path walk each tree a fixed number of steps (its depth) and walk
-//! `LANES` trees side by side, so their dependent loads overlap instead of queueing.
+//! `LANES` trees side by side, so their dependent loads overlap instead of queueing. When every
+//! split fits the binned form (`Binned`, the usual case), all trees advance one level per pass
+//! instead, each step one shift of a 64-bit word by a per-row feature code.
 //!
 //! Categorical splits are answered from a per-row category code of their feature and a
 //! 64-bit answer word, selected against the continuous answer with masks: a data-dependent
