@@ -7,11 +7,11 @@
 //! `distanceMeasure` param (2.4+) says, `cosine` included (Spark 3.5.9 and 4.3.0 fixtures).
 //!
 //! Distances are MLlib's `fastSquaredDistance` with precomputed norms, which requires both
-//! norms >= 0 (a NaN feature raises where a distance is measured). Spark 3.1+ prunes with precomputed center-pair
-//! statistics when `k < 1000` and `k² · numFeatures < 10⁶` (triangle inequality, early return
-//! when the point is within half the distance from a center to its nearest other center);
-//! otherwise, and before 3.1, every center is scanned with the norm lower bound. Both are
-//! reproduced because their tie and NaN outcomes differ.
+//! norms >= 0 (a NaN feature raises where a distance is measured). Spark 3.1+ prunes with
+//! precomputed center-pair statistics when `k < 1000` and `k² · numFeatures < 10⁶` (triangle
+//! inequality, early return when the point is within half the distance from a center to its
+//! nearest other center); otherwise, and before 3.1, every center is scanned with the norm
+//! lower bound. Both are reproduced because their tie and NaN outcomes differ.
 
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
 use crate::kernels::blas::Blas;
