@@ -8,7 +8,6 @@
 //! through `read_table`, which handles every shape and reports problems precisely.
 
 use std::fs::File;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use parquet::basic::{ConvertedType, Repetition};
@@ -16,9 +15,9 @@ use parquet::column::reader::ColumnReader;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::Type;
 
-use super::parquet::{open_checked, parquet_error};
+use super::parquet::{decode_part, open_checked, parquet_error};
 use super::{dir, ReadContext};
-use crate::error::{LoadError, LoadErrorKind};
+use crate::error::LoadError;
 
 /// Where a requested column sits: its top-level field, by name or else (Spark 4.1+ writes
 /// tuple columns as `_1, _2, …`) by position, then the path below it. A list column's path
@@ -64,17 +63,9 @@ pub fn read_columns(
     let mut columns = vec![Column::default(); paths.len()];
     let mut rows = 0usize;
     for path in dir::parquet_files(ctx, dir)? {
-        let shown = ctx.display(&path);
-        let part = catch_unwind(AssertUnwindSafe(|| {
+        if !decode_part(ctx, &path, || {
             read_part(ctx, &path, paths, &mut columns, &mut rows)
-        }))
-        .unwrap_or_else(|_| {
-            Err(LoadError::new(
-                LoadErrorKind::BadParquet,
-                "the Parquet decoder failed on this file (corrupt data)",
-            ))
-        });
-        if !part.map_err(|e| e.in_file(&shown))? {
+        })? {
             return Ok(None);
         }
     }
@@ -171,35 +162,23 @@ fn read_part(
                 0
             };
             let (mut defs, mut reps) = (Vec::new(), Vec::new());
+            // Values are appended widened; the counts say whether the chunk had the shape.
+            macro_rules! read {
+                ($reader:expr, $ty:ty, $into:expr, $widen:expr) => {{
+                    let mut v: Vec<$ty> = Vec::new();
+                    let got = $reader.read_records(n + 1, Some(&mut defs), Some(&mut reps), &mut v);
+                    $into.extend(v.into_iter().map($widen));
+                    let (records, values, _) = got.map_err(parquet_error)?;
+                    (records, values)
+                }};
+            }
             let (records, values) = match rg.get_column_reader(f.index).map_err(parquet_error)? {
-                ColumnReader::DoubleColumnReader(mut r) => {
-                    let mut v = Vec::new();
-                    let got = r.read_records(n + 1, Some(&mut defs), Some(&mut reps), &mut v);
-                    column.doubles.extend(v);
-                    let (records, values, _) = got.map_err(parquet_error)?;
-                    (records, values)
-                }
+                ColumnReader::DoubleColumnReader(mut r) => read!(r, f64, column.doubles, |x| x),
                 ColumnReader::FloatColumnReader(mut r) => {
-                    let mut v: Vec<f32> = Vec::new();
-                    let got = r.read_records(n + 1, Some(&mut defs), Some(&mut reps), &mut v);
-                    column.doubles.extend(v.into_iter().map(f64::from));
-                    let (records, values, _) = got.map_err(parquet_error)?;
-                    (records, values)
+                    read!(r, f32, column.doubles, f64::from)
                 }
-                ColumnReader::Int32ColumnReader(mut r) => {
-                    let mut v: Vec<i32> = Vec::new();
-                    let got = r.read_records(n + 1, Some(&mut defs), Some(&mut reps), &mut v);
-                    column.ints.extend(v.into_iter().map(i64::from));
-                    let (records, values, _) = got.map_err(parquet_error)?;
-                    (records, values)
-                }
-                ColumnReader::Int64ColumnReader(mut r) => {
-                    let mut v = Vec::new();
-                    let got = r.read_records(n + 1, Some(&mut defs), Some(&mut reps), &mut v);
-                    column.ints.extend(v);
-                    let (records, values, _) = got.map_err(parquet_error)?;
-                    (records, values)
-                }
+                ColumnReader::Int32ColumnReader(mut r) => read!(r, i32, column.ints, i64::from),
+                ColumnReader::Int64ColumnReader(mut r) => read!(r, i64, column.ints, |x| x),
                 _ => return Ok(false),
             };
             if records != n {

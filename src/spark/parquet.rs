@@ -388,17 +388,26 @@ pub fn read_table(ctx: &ReadContext<'_>, dir: &Path) -> Result<Table, LoadError>
         spark_version: None,
     };
     for path in files {
-        let shown = ctx.display(&path);
-        let part = catch_unwind(AssertUnwindSafe(|| read_file(ctx, &path, &mut table, true)))
-            .unwrap_or_else(|_| {
-                Err(LoadError::new(
-                    LoadErrorKind::BadParquet,
-                    "the Parquet decoder failed on this file (corrupt data)",
-                ))
-            });
-        part.map_err(|e| e.in_file(&shown))?;
+        decode_part(ctx, &path, || read_file(ctx, &path, &mut table, true))?;
     }
     Ok(table)
+}
+
+/// Runs `decode` on part file `path`: a panic of the parquet crate on corrupt data becomes a
+/// `BadParquet` error, and every error names the file.
+pub(crate) fn decode_part<T>(
+    ctx: &ReadContext<'_>,
+    path: &Path,
+    decode: impl FnOnce() -> Result<T, LoadError>,
+) -> Result<T, LoadError> {
+    catch_unwind(AssertUnwindSafe(decode))
+        .unwrap_or_else(|_| {
+            Err(LoadError::new(
+                LoadErrorKind::BadParquet,
+                "the Parquet decoder failed on this file (corrupt data)",
+            ))
+        })
+        .map_err(|e| e.in_file(ctx.display(path)))
 }
 
 pub(crate) fn parquet_error(e: parquet::errors::ParquetError) -> LoadError {
