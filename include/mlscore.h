@@ -379,7 +379,8 @@ typedef struct mlscore_error mlscore_error;
  *
  * Functions: mlscore_load_options_new(), mlscore_load_options_set_spark_semantics(),
  * mlscore_load_options_set_limit(), mlscore_load_options_declare_input(),
- * mlscore_load_options_declare_vector_attributes(), mlscore_load_options_free().
+ * mlscore_load_options_declare_vector_attributes(), mlscore_load_options_select_output(),
+ * mlscore_load_options_free().
  */
 typedef struct mlscore_load_options mlscore_load_options;
 
@@ -537,6 +538,22 @@ mlscore_status mlscore_load_options_declare_input(mlscore_load_options *options,
                                                   const char *name,
                                                   int32_t column_type,
                                                   size_t vector_width);
+
+/**
+ * Selects output column `name`: once any is selected, the model's outputs are exactly the
+ * selected columns, in Spark's output order (output indices count only those), as
+ * `transform(df).select(...)` would keep them. Intermediate columns that no selected
+ * output needs are then not built, which makes scoring faster (the census-style chain
+ * OneHotEncoder → VectorAssembler → StandardScaler → LogisticRegression runs as one step).
+ * Every stage still runs, so a row is skipped or fails exactly as without a selection.
+ * Call once per column; selecting a name twice is harmless. Checked when a model is
+ * loaded: a name the model does not produce fails the load with MLSCORE_STATUS_BAD_OPTION
+ * and an error naming the column.
+ * @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _BAD_UTF8, _PANIC.
+ */
+MLSCORE_MUST_USE
+mlscore_status mlscore_load_options_select_output(mlscore_load_options *options,
+                                                  const char *name);
 
 /**
  * Declares the ML attributes of raw input vector column `column`: `names[i]` is the name of

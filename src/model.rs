@@ -27,6 +27,8 @@ pub struct LoadOptions {
     /// from the DataFrame's schema and the model files do not hold: a VectorSlicer selecting
     /// by `names` from a raw input needs them.
     pub declared_attributes: HashMap<String, VectorAttributes>,
+    /// The output columns the caller reads (`select_outputs`); `None`: all of them.
+    pub outputs: Option<Vec<String>>,
 }
 
 impl LoadOptions {
@@ -53,6 +55,21 @@ impl LoadOptions {
     ) -> Result<&mut Self, LoadError> {
         let attributes = VectorAttributes::from_spark_json(json, name)?;
         Ok(self.declare_attributes(name, attributes))
+    }
+
+    /// Keeps only these output columns, as `transform(df).select(...)` in Spark: the model's
+    /// outputs are then these, in Spark's order, and intermediate columns no one reads are
+    /// not built (`plan::fuse`), which makes scoring faster. Every stage still runs, so a row
+    /// is skipped or fails exactly as without a selection. Calling it again adds names.
+    /// Checked at load: each name must be a column the model produces.
+    pub fn select_outputs<S: AsRef<str>>(&mut self, names: &[S]) -> &mut Self {
+        let selected = self.outputs.get_or_insert_with(Vec::new);
+        for n in names {
+            if !selected.iter().any(|s| s == n.as_ref()) {
+                selected.push(n.as_ref().to_string());
+            }
+        }
+        self
     }
 
     /// Declares raw input vector column `name`'s attributes, slots without a name included.
@@ -199,7 +216,12 @@ impl Model {
         compiler.available = options.available_inputs.as_ref();
         compiler.attributes = Some(&options.declared_attributes);
         crate::stages::lower(&mut compiler, &meta)?;
-        let plan = compiler.finish(&meta);
+        let mut plan = compiler.finish(&meta);
+        if let Some(names) = &options.outputs {
+            plan.select_outputs(names)
+                .map_err(|e| e.in_file(root.display()))?;
+            crate::plan::fuse::fuse(&mut plan);
+        }
         let flat = FlatLayout::of(&plan);
         let input_slots = plan
             .inputs

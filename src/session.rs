@@ -324,7 +324,10 @@ fn run_plan(plan: &Plan, slots: &mut [Slot]) -> Result<Outcome, ScoreError> {
             Ok(Flow::Continue) => {}
             Ok(Flow::Skip) => return Ok(Outcome::Skipped),
             Err(f) => {
-                let stage = plan.step_stage.get(i).copied().unwrap_or(NO_INDEX);
+                let stage = match f.stage {
+                    NO_INDEX => plan.step_stage.get(i).copied().unwrap_or(NO_INDEX),
+                    named => named,
+                };
                 return Err(ScoreError::new(f.kind, stage, f.column));
             }
         }

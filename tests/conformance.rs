@@ -82,6 +82,141 @@ fn spark_4_3_0_more() {
     suites_more("4.3.0");
 }
 
+/// The benchmark pipelines (census_lr, census_gbt, text_lr), all 10,000 rows each.
+#[test]
+fn benchmark_pipelines() {
+    for version in ["3.5.9", "4.3.0"] {
+        suite_at(
+            &common::repo().join(format!("tests/spark/fixtures/bench-{version}")),
+            version,
+        );
+    }
+}
+
+/// Every fixture root: the core sets, the benchmark pipelines and every topic set.
+fn all_roots() -> Vec<PathBuf> {
+    let dir = common::repo().join("tests/spark");
+    let mut roots = Vec::new();
+    for set in std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()) {
+        let name = set.file_name().unwrap().to_string_lossy().to_string();
+        if name == "fixtures" || name.starts_with("fixtures-") {
+            for version in std::fs::read_dir(&set).unwrap().flatten().map(|e| e.path()) {
+                if version.is_dir() {
+                    roots.push(version);
+                }
+            }
+        }
+    }
+    roots.sort();
+    roots
+}
+
+/// Every case again with only its last stage's outputs selected, as a service reads them:
+/// the columns no one reads may be fused away (`plan::fuse`), and the selected ones must
+/// still be Spark's, as must every skip and error.
+#[test]
+fn selected_outputs_score_like_spark() {
+    let roots = all_roots();
+    assert!(roots.len() >= 10, "fixture roots: {roots:?}");
+    let mut failed = Vec::new();
+    for root in &roots {
+        let (_, f) = common::run_suite_selecting(root, common::Selection::LastStage);
+        failed.extend(f);
+    }
+    for (name, problems) in &failed {
+        eprintln!("--- {name}");
+        for p in problems.iter().take(5) {
+            eprintln!("    {p}");
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} cases differ with selected outputs",
+        failed.len()
+    );
+}
+
+/// With the last stage's outputs selected, every row of every case gives the very bits,
+/// skips and errors (kind, stage and column) of the unselected model: the fused fast path
+/// repeats Spark's arithmetic in Spark's order, and its fallback runs the original steps.
+#[test]
+fn selected_outputs_give_the_same_bits_and_errors() {
+    use mlscore::json::{self, VectorFormat};
+    let mut rows = 0;
+    for root in all_roots() {
+        for case in std::fs::read_dir(&root)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+        {
+            let all = common::case_options(&case, common::Selection::All);
+            let selected = common::case_options(&case, common::Selection::LastStage);
+            let (Ok(a), Ok(b)) = (
+                Model::load_with(case.join("model"), &all),
+                Model::load_with(case.join("model"), &selected),
+            ) else {
+                continue;
+            };
+            let names = selected.outputs.clone().unwrap();
+            let input = ["input.jsonl", "rows.jsonl"]
+                .iter()
+                .map(|f| case.join(f))
+                .find(|p| p.is_file())
+                .unwrap();
+            let (mut sa, mut sb) = (a.session(), b.session());
+            for row in common::read_jsonl(&input).iter().take(2000) {
+                let ra = json::set_inputs(&mut sa, row).map(|()| sa.score());
+                let rb = json::set_inputs(&mut sb, row).map(|()| sb.score());
+                assert_eq!(ra, rb, "{}: {row:?}", case.display());
+                if let Ok(Ok(outcome @ mlscore::Outcome::Scored)) = ra {
+                    let oa = json::output_row(&sa, row, Ok(outcome), VectorFormat::Spark);
+                    let ob = json::output_row(&sb, row, Ok(outcome), VectorFormat::Spark);
+                    for n in &names {
+                        assert_eq!(oa.get(n), ob.get(n), "{} {n}: {row:?}", case.display());
+                    }
+                }
+                rows += 1;
+            }
+        }
+    }
+    assert!(rows > 10_000, "{rows} rows");
+}
+
+/// Which cases the selection above fuses: the census-style chain must fuse wherever it
+/// appears, so the fast path and its fallbacks are what that test compared with Spark.
+#[test]
+fn selected_outputs_fuse_the_linear_chains() {
+    use mlscore::plan::Step;
+    let mut fused = Vec::new();
+    for root in all_roots() {
+        for case in std::fs::read_dir(&root)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+        {
+            let options = common::case_options(&case, common::Selection::LastStage);
+            let Ok(model) = Model::load_with(case.join("model"), &options) else {
+                continue;
+            };
+            if model
+                .plan()
+                .steps
+                .iter()
+                .any(|s| matches!(s, Step::SparseLinear(_)))
+            {
+                fused.push(
+                    case.strip_prefix(common::repo())
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    println!("fused: {fused:#?}");
+    assert!(fused.len() >= 2, "fused: {fused:?}");
+}
+
 /// Models written by Spark 2.4.8 and scored by it (fixtures-v2, gen_fixtures_v2.py): the 2.x
 /// formats and the formulas that changed in 3.x.
 #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use mlscore::json::{self, VectorFormat};
 use mlscore::{ColumnType, InputValue, LoadOptions, Model, Outcome, SparkVersion};
 
@@ -40,23 +40,10 @@ enum Command {
         /// Output JSON lines (stdout when omitted).
         #[arg(long)]
         output: Option<PathBuf>,
-        /// Score with the formulas of this Spark version (default: the writer's).
-        #[arg(long)]
-        spark_semantics: Option<String>,
         #[arg(long, value_enum, default_value = "dense")]
         vectors: Vectors,
-        /// Declare a raw input's type when the model files cannot tell it, e.g.
-        /// `--declare features=vector` or `--declare age=double`. Inputs given as JSON arrays
-        /// in the first row are declared as vectors automatically.
-        #[arg(long, value_name = "COLUMN=TYPE")]
-        declare: Vec<String>,
-        /// Declare a raw input vector's ML attribute names, which Spark reads from the
-        /// DataFrame's schema and the model does not save (needed by a VectorSlicer selecting
-        /// by `names`). FILE holds a JSON array of names (null for an unnamed slot) or Spark's
-        /// column metadata, e.g. pyspark `json.dumps(df.schema["features"].metadata)`, a
-        /// StructField, or `df.schema.json()`. Repeatable.
-        #[arg(long, value_name = "COLUMN=FILE")]
-        input_attributes: Vec<String>,
+        #[command(flatten)]
+        load: LoadArgs,
     },
     /// Top-N recommendations of an ALS model for a user (or an item), as Spark's
     /// recommendForUserSubset / recommendForItemSubset give them.
@@ -78,13 +65,8 @@ enum Command {
         /// List the Spark classes mlscore supports.
         #[arg(long)]
         supported: bool,
-        /// Declare a raw input vector's ML attribute names, which Spark reads from the
-        /// DataFrame's schema and the model does not save (needed by a VectorSlicer selecting
-        /// by `names`). FILE holds a JSON array of names (null for an unnamed slot) or Spark's
-        /// column metadata, e.g. pyspark `json.dumps(df.schema["features"].metadata)`, a
-        /// StructField, or `df.schema.json()`. Repeatable.
-        #[arg(long, value_name = "COLUMN=FILE")]
-        input_attributes: Vec<String>,
+        #[command(flatten)]
+        load: LoadArgs,
     },
     /// Measure load time, single-row latency, batch throughput (1 and N threads) and peak RSS.
     Bench {
@@ -98,36 +80,63 @@ enum Command {
         /// Seconds per throughput measurement.
         #[arg(long, default_value_t = 2.0)]
         seconds: f64,
-        /// Declare a raw input vector's ML attribute names, which Spark reads from the
-        /// DataFrame's schema and the model does not save (needed by a VectorSlicer selecting
-        /// by `names`). FILE holds a JSON array of names (null for an unnamed slot) or Spark's
-        /// column metadata, e.g. pyspark `json.dumps(df.schema["features"].metadata)`, a
-        /// StructField, or `df.schema.json()`. Repeatable.
-        #[arg(long, value_name = "COLUMN=FILE")]
-        input_attributes: Vec<String>,
+        #[command(flatten)]
+        load: LoadArgs,
     },
 }
 
-fn options(semantics: Option<&str>) -> Result<LoadOptions, String> {
-    let mut o = LoadOptions::default();
-    if let Some(s) = semantics {
-        o.semantics =
-            Some(SparkVersion::parse(s).ok_or_else(|| format!("bad Spark version `{s}`"))?);
-    }
-    Ok(o)
+/// How to load the model: the options `score`, `inspect` and `bench` share.
+#[derive(Args)]
+struct LoadArgs {
+    /// Score with the formulas of this Spark version (default: the writer's).
+    #[arg(long)]
+    spark_semantics: Option<String>,
+    /// Declare a raw input's type when the model files cannot tell it, e.g.
+    /// `--declare features=vector` or `--declare age=double`. `score` declares inputs given
+    /// as JSON arrays in the first row as vectors automatically.
+    #[arg(long, value_name = "COLUMN=TYPE")]
+    declare: Vec<String>,
+    /// Declare a raw input vector's ML attribute names, which Spark reads from the
+    /// DataFrame's schema and the model does not save (needed by a VectorSlicer selecting
+    /// by `names`). FILE holds a JSON array of names (null for an unnamed slot) or Spark's
+    /// column metadata, e.g. pyspark `json.dumps(df.schema["features"].metadata)`, a
+    /// StructField, or `df.schema.json()`. Repeatable.
+    #[arg(long, value_name = "COLUMN=FILE")]
+    input_attributes: Vec<String>,
+    /// Keep only these output columns (comma-separated or repeated), as a `select` after
+    /// Spark's transform. Intermediate columns no one reads are then not built, which makes
+    /// scoring faster; rows are skipped or fail as without it.
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    outputs: Vec<String>,
 }
 
-/// `COLUMN=FILE` declarations of raw input vectors' attributes (see `--input-attributes`).
-fn declare_attributes(opts: &mut LoadOptions, specs: &[String]) -> Result<(), String> {
-    for spec in specs {
-        let (column, file) = spec
-            .split_once('=')
-            .ok_or_else(|| format!("--input-attributes wants COLUMN=FILE, got `{spec}`"))?;
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-        opts.declare_vector_metadata(column, &text)
-            .map_err(|e| e.in_file(file).to_string())?;
+impl LoadArgs {
+    fn options(&self) -> Result<LoadOptions, String> {
+        let mut o = LoadOptions::default();
+        if let Some(s) = &self.spark_semantics {
+            o.semantics =
+                Some(SparkVersion::parse(s).ok_or_else(|| format!("bad Spark version `{s}`"))?);
+        }
+        for spec in &self.input_attributes {
+            let (column, file) = spec
+                .split_once('=')
+                .ok_or_else(|| format!("--input-attributes wants COLUMN=FILE, got `{spec}`"))?;
+            let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+            o.declare_vector_metadata(column, &text)
+                .map_err(|e| e.in_file(file).to_string())?;
+        }
+        for d in &self.declare {
+            let (name, ty) = d
+                .split_once('=')
+                .ok_or_else(|| format!("--declare wants COLUMN=TYPE, got `{d}`"))?;
+            let (ty, width) = parse_type(ty)?;
+            o.declare_input(name, ty, width);
+        }
+        if !self.outputs.is_empty() {
+            o.select_outputs(&self.outputs);
+        }
+        Ok(o)
     }
-    Ok(())
 }
 
 fn parse_type(text: &str) -> Result<(ColumnType, Option<usize>), String> {
@@ -159,20 +168,10 @@ fn score(
     model_dir: PathBuf,
     input: Option<PathBuf>,
     output: Option<PathBuf>,
-    semantics: Option<String>,
     vectors: Vectors,
-    declare: Vec<String>,
-    input_attributes: Vec<String>,
+    load: LoadArgs,
 ) -> Result<(), String> {
-    let mut opts = options(semantics.as_deref())?;
-    declare_attributes(&mut opts, &input_attributes)?;
-    for d in &declare {
-        let (name, ty) = d
-            .split_once('=')
-            .ok_or_else(|| format!("--declare wants COLUMN=TYPE, got `{d}`"))?;
-        let (ty, width) = parse_type(ty)?;
-        opts.declare_input(name, ty, width);
-    }
+    let mut opts = load.options()?;
     let mut reader: Box<dyn BufRead> = match input {
         Some(p) => Box::new(io::BufReader::new(
             std::fs::File::open(&p).map_err(|e| format!("{}: {e}", p.display()))?,
@@ -233,11 +232,7 @@ fn score(
     writer.flush().map_err(|e| format!("writing output: {e}"))
 }
 
-fn inspect(
-    model: Option<PathBuf>,
-    supported: bool,
-    input_attributes: Vec<String>,
-) -> Result<(), String> {
+fn inspect(model: Option<PathBuf>, supported: bool, load: LoadArgs) -> Result<(), String> {
     if supported {
         for c in mlscore::stages::SUPPORTED_CLASSES {
             println!("{c}");
@@ -245,8 +240,7 @@ fn inspect(
         return Ok(());
     }
     let path = model.ok_or("inspect needs a MODEL_DIR (or --supported)")?;
-    let mut opts = LoadOptions::default();
-    declare_attributes(&mut opts, &input_attributes)?;
+    let opts = load.options()?;
     let model = Model::load_with(&path, &opts).map_err(|e| e.to_string())?;
     let plan = model.plan();
     println!("model: {}", path.display());
@@ -435,10 +429,9 @@ fn bench(
     input: PathBuf,
     threads: Option<usize>,
     seconds: f64,
-    input_attributes: Vec<String>,
+    load: LoadArgs,
 ) -> Result<(), String> {
-    let mut opts = LoadOptions::default();
-    declare_attributes(&mut opts, &input_attributes)?;
+    let opts = load.options()?;
     let t0 = Instant::now();
     let model = Model::load_with(&path, &opts).map_err(|e| e.to_string())?;
     let first_load = t0.elapsed();
@@ -561,24 +554,14 @@ fn main() -> ExitCode {
             model,
             input,
             output,
-            spark_semantics,
             vectors,
-            declare,
-            input_attributes,
-        } => score(
-            model,
-            input,
-            output,
-            spark_semantics,
-            vectors,
-            declare,
-            input_attributes,
-        ),
+            load,
+        } => score(model, input, output, vectors, load),
         Command::Inspect {
             model,
             supported,
-            input_attributes,
-        } => inspect(model, supported, input_attributes),
+            load,
+        } => inspect(model, supported, load),
         Command::Recommend {
             model,
             user,
@@ -590,8 +573,8 @@ fn main() -> ExitCode {
             input,
             threads,
             seconds,
-            input_attributes,
-        } => bench(model, input, threads, seconds, input_attributes),
+            load,
+        } => bench(model, input, threads, seconds, load),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,7 +17,8 @@ use crate::spark::{SparkVersion, VectorAttributes};
 ///
 /// Functions: mlscore_load_options_new(), mlscore_load_options_set_spark_semantics(),
 /// mlscore_load_options_set_limit(), mlscore_load_options_declare_input(),
-/// mlscore_load_options_declare_vector_attributes(), mlscore_load_options_free().
+/// mlscore_load_options_declare_vector_attributes(), mlscore_load_options_select_output(),
+/// mlscore_load_options_free().
 pub struct mlscore_load_options {
     pub(crate) options: LoadOptions,
 }
@@ -107,6 +108,30 @@ pub unsafe extern "C" fn mlscore_load_options_declare_input(
             mlscore_type::try_from(column_type).map_err(|()| mlscore_status::InvalidArgument)?;
         let width = (vector_width > 0).then_some(vector_width);
         options.options.declare_input(name, ty.into(), width);
+        Ok(mlscore_status::Ok)
+    })
+}
+
+/// Selects output column `name`: once any is selected, the model's outputs are exactly the
+/// selected columns, in Spark's output order (output indices count only those), as
+/// `transform(df).select(...)` would keep them. Intermediate columns that no selected
+/// output needs are then not built, which makes scoring faster (the census-style chain
+/// OneHotEncoder → VectorAssembler → StandardScaler → LogisticRegression runs as one step).
+/// Every stage still runs, so a row is skipped or fails exactly as without a selection.
+/// Call once per column; selecting a name twice is harmless. Checked when a model is
+/// loaded: a name the model does not produce fails the load with MLSCORE_STATUS_BAD_OPTION
+/// and an error naming the column.
+/// @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _BAD_UTF8, _PANIC.
+#[unsafe(no_mangle)]
+#[must_use]
+pub unsafe extern "C" fn mlscore_load_options_select_output(
+    options: *mut mlscore_load_options,
+    name: *const c_char,
+) -> mlscore_status {
+    guard_status(|| {
+        let options = try_mut!(options);
+        let name = try_c_str!(name);
+        options.options.select_outputs(&[name]);
         Ok(mlscore_status::Ok)
     })
 }

@@ -46,6 +46,8 @@ pub struct Compiler<'a> {
     steps: Vec<Step>,
     step_stage: Vec<u32>,
     stages: Vec<StageInfo>,
+    /// (stage, slot) for every column a stage resolved as an input.
+    reads: Vec<(u32, SlotIndex)>,
     current: Option<(usize, SparkVersion)>,
     pub depth: u32,
     private_outputs: u32,
@@ -80,6 +82,7 @@ impl<'a> Compiler<'a> {
             steps: Vec::new(),
             step_stage: Vec::new(),
             stages: Vec::new(),
+            reads: Vec::new(),
             current: None,
             depth: 0,
             private_outputs: 0,
@@ -190,12 +193,19 @@ impl<'a> Compiler<'a> {
                 col.slot_names = names;
             }
             self.inputs.push(slot);
+            self.note_read(slot);
             return self.check_input(meta, slot, name, want);
         };
         if self.dropped.contains(&slot) {
             return Err(err("column was removed by an earlier stage".into()));
         }
+        self.note_read(slot);
         self.check_input(meta, slot, name, want)
+    }
+
+    fn note_read(&mut self, slot: SlotIndex) {
+        let stage = self.current.map(|(i, _)| i as u32).unwrap_or(0);
+        self.reads.push((stage, slot));
     }
 
     /// A raw input's declared attributes as name runs, once checked against the rest of
@@ -474,6 +484,7 @@ impl<'a> Compiler<'a> {
             steps: self.steps,
             step_stage: self.step_stage,
             stages: self.stages,
+            reads: self.reads,
         }
     }
 }

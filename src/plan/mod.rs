@@ -2,6 +2,7 @@
 //! widths known. Immutable once built and shared between sessions through an `Arc`.
 
 pub mod compile;
+pub mod fuse;
 pub mod slot;
 pub mod step;
 
@@ -9,6 +10,7 @@ pub use compile::{Compiler, Want};
 pub use slot::{Slot, TokenBuf, VecArray, VecBuf};
 pub use step::{Fault, Flow, Step, StepResult};
 
+use crate::error::{LoadError, LoadErrorKind};
 use crate::spark::SparkVersion;
 
 /// Index of a column's slot in a session.
@@ -240,6 +242,8 @@ pub struct Plan {
     /// Stage index of each step, for error records.
     pub step_stage: Vec<u32>,
     pub stages: Vec<StageInfo>,
+    /// (stage, slot) for every column a stage reads by name: which stages consume a column.
+    pub reads: Vec<(u32, SlotIndex)>,
 }
 
 impl Plan {
@@ -252,6 +256,56 @@ impl Plan {
         self.outputs
             .iter()
             .position(|&s| self.columns.get(s).is_some_and(|c| c.name == name))
+    }
+
+    /// Keeps only the named output columns (as `transform(df).select(...)` would), in Spark's
+    /// output order; the others become hidden, which lets `fuse` skip building them. Every
+    /// stage still runs, so rows are skipped or fail as without a selection.
+    pub fn select_outputs(&mut self, names: &[String]) -> Result<(), LoadError> {
+        for name in names {
+            let known = self.outputs.iter().any(|&s| {
+                !self.dropped.contains(&s) && self.columns.get(s).is_some_and(|c| &c.name == name)
+            });
+            if !known {
+                let mut available: Vec<&str> = self
+                    .outputs
+                    .iter()
+                    .filter(|s| !self.dropped.contains(s))
+                    .filter_map(|&s| self.columns.get(s).map(|c| c.name.as_str()))
+                    .collect();
+                available.truncate(40);
+                return Err(LoadError::new(
+                    LoadErrorKind::BadOption,
+                    format!(
+                        "selected output is not a column the model produces (outputs: {})",
+                        available.join(", ")
+                    ),
+                )
+                .in_column(name));
+            }
+        }
+        let (columns, dropped) = (&mut self.columns, &self.dropped);
+        self.outputs.retain(|&s| {
+            let keep =
+                !dropped.contains(&s) && columns.get(s).is_some_and(|c| names.contains(&c.name));
+            if !keep {
+                if let Some(c) = columns.get_mut(s) {
+                    c.role = Role::Hidden;
+                }
+            }
+            keep
+        });
+        Ok(())
+    }
+
+    /// Whether anything but stage `stage` reads `slot`, or the caller can: the column must
+    /// then be built as Spark builds it.
+    pub fn read_elsewhere(&self, slot: SlotIndex, stage: u32) -> bool {
+        self.outputs.contains(&slot)
+            || self
+                .reads
+                .iter()
+                .any(|&(reader, read)| read == slot && reader != stage)
     }
 }
 

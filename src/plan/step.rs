@@ -16,11 +16,13 @@ pub enum Flow {
     Skip,
 }
 
-/// A scoring failure inside a step: what and which column; the session adds the stage.
+/// A scoring failure inside a step: what and which column; the session adds the step's
+/// stage unless the fault names one (a fused step spans several stages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     pub kind: ScoreErrorKind,
     pub column: u32,
+    pub stage: u32,
 }
 
 impl Fault {
@@ -28,7 +30,16 @@ impl Fault {
         Fault {
             kind,
             column: column as u32,
+            stage: crate::error::NO_INDEX,
         }
+    }
+
+    /// The fault as raised by stage `stage` (unless it already names one).
+    pub fn in_stage(mut self, stage: u32) -> Self {
+        if self.stage == crate::error::NO_INDEX {
+            self.stage = stage;
+        }
+        self
     }
 }
 
@@ -219,6 +230,8 @@ steps! {
     MatrixFactorization(mllib::matrix_factorization::MatrixFactorizationStep),
     MllibWord2Vec(mllib::word2vec::MllibWord2VecStep),
     FpGrowth(fpm::fp_growth::FpGrowthStep),
+    // Fused chains (plan/fuse.rs), only with selected outputs.
+    SparseLinear(Box<super::fuse::SparseLinearStep>),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

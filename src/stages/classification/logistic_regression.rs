@@ -69,14 +69,30 @@ impl LogisticRegressionStep {
                     *r = dot + self.intercepts.get(k).copied().unwrap_or(0.0);
                 }
             } else {
-                let m = margin(self.blas, x, &self.coefficients)
-                    + self.intercepts.first().copied().unwrap_or(0.0);
+                let m = margin(self.blas, x, &self.coefficients) + self.intercept();
                 raw.values[0] = -m;
                 raw.values[1] = m;
             }
         });
         self.finish(slots);
         Ok(Flow::Continue)
+    }
+
+    /// The binomial intercept.
+    #[inline]
+    pub fn intercept(&self) -> f64 {
+        self.intercepts.first().copied().unwrap_or(0.0)
+    }
+
+    /// Writes a binomial model's outputs for margin `m` (a fused step computes `m` itself).
+    pub fn finish_binomial(&self, slots: &mut [Slot], m: f64) {
+        produce(slots, self.scratch, |_, scratch| {
+            let raw = &mut scratch.vec;
+            raw.reset_dense(2);
+            raw.values[0] = -m;
+            raw.values[1] = m;
+        });
+        self.finish(slots);
     }
 
     fn finish(&self, slots: &mut [Slot]) {
