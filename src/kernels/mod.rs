@@ -7,5 +7,6 @@ pub mod java_text;
 pub mod murmur3;
 pub mod random;
 pub mod search;
+pub mod string_map;
 pub mod tree;
 pub mod vector;

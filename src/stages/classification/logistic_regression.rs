@@ -51,11 +51,17 @@ impl LogisticRegressionStep {
         if x.vec.size != self.num_features {
             return Err(Fault::new(ScoreErrorKind::BadVectorSize, self.features));
         }
+        if !self.multinomial {
+            let x = &slot(slots, self.features).vec;
+            let m = margin(self.blas, x, &self.coefficients) + self.intercept();
+            self.finish_binomial(slots, m);
+            return Ok(Flow::Continue);
+        }
         produce(slots, self.scratch, |slots, scratch| {
             let x = &slot(slots, self.features).vec;
             let raw = &mut scratch.vec;
             raw.reset_dense(self.num_classes);
-            if self.multinomial {
+            {
                 for (k, r) in raw.values.iter_mut().enumerate() {
                     let row = self
                         .coefficients
@@ -68,10 +74,6 @@ impl LogisticRegressionStep {
                     };
                     *r = dot + self.intercepts.get(k).copied().unwrap_or(0.0);
                 }
-            } else {
-                let m = margin(self.blas, x, &self.coefficients) + self.intercept();
-                raw.values[0] = -m;
-                raw.values[1] = m;
             }
         });
         self.finish(slots);
@@ -84,15 +86,29 @@ impl LogisticRegressionStep {
         self.intercepts.first().copied().unwrap_or(0.0)
     }
 
-    /// Writes a binomial model's outputs for margin `m` (a fused step computes `m` itself).
+    /// Writes a binomial model's outputs for margin `m` (a fused step computes `m` itself),
+    /// straight into the output slots: two-element arrays, no scratch vectors.
+    #[inline]
     pub fn finish_binomial(&self, slots: &mut [Slot], m: f64) {
-        produce(slots, self.scratch, |_, scratch| {
-            let raw = &mut scratch.vec;
-            raw.reset_dense(2);
-            raw.values[0] = -m;
-            raw.values[1] = m;
-        });
-        self.finish(slots);
+        let raw = [-m, m];
+        let mut prob = raw;
+        self.raw_to_probability(&mut prob);
+        let prediction = if self.outputs.raw.is_none() && self.outputs.probability.is_some() {
+            self.probability_to_prediction(&prob)
+        } else {
+            self.raw_to_prediction(&raw, &prob)
+        };
+        if let Some(s) = self.outputs.raw.and_then(|i| slots.get_mut(i)) {
+            s.null = false;
+            s.vec.set_dense(&raw);
+        }
+        if let Some(s) = self.outputs.probability.and_then(|i| slots.get_mut(i)) {
+            s.null = false;
+            s.vec.set_dense(&prob);
+        }
+        if let Some(s) = self.outputs.prediction.and_then(|i| slots.get_mut(i)) {
+            s.set_num(prediction);
+        }
     }
 
     fn finish(&self, slots: &mut [Slot]) {

@@ -2,10 +2,9 @@
 //! (writers ≤ 2.4) and `labelsArray` (3.0+, multi-column). Numeric inputs are cast to string
 //! first (Compiler inserts the cast), as Spark does.
 
-use rustc_hash::FxHashMap;
-
 use super::HandleInvalid;
 use crate::error::{LoadError, LoadErrorKind, ScoreErrorKind};
+use crate::kernels::string_map::StringMap;
 use crate::plan::step::slot;
 use crate::plan::{
     ColumnType, Compiler, Fault, Flow, Nominal, Slot, SlotIndex, Step, StepResult, Want,
@@ -16,7 +15,7 @@ use crate::spark::{parquet, Metadata};
 pub struct IndexedColumn {
     pub input: SlotIndex,
     pub output: SlotIndex,
-    pub index: FxHashMap<String, f64>,
+    pub index: StringMap<f64>,
     /// Index given to NULL and unseen labels with `handleInvalid = keep`.
     pub unknown: f64,
 }
@@ -37,7 +36,7 @@ impl StringIndexerStep {
             let found = if src.null {
                 None
             } else {
-                col.index.get(src.text.as_str()).copied()
+                col.index.get(src.text.as_str())
             };
             let index = match (found, self.handle_invalid) {
                 (Some(i), _) => i,
@@ -108,10 +107,10 @@ pub fn lower(c: &mut Compiler<'_>, meta: &Metadata) -> Result<(), LoadError> {
         }
         let input = c.input(meta, input, Want::String)?;
         let out = c.output(meta, output, ColumnType::Double, None)?;
-        let mut index = FxHashMap::default();
+        let mut index = StringMap::with_capacity(labels.len());
         for (i, label) in labels.iter().enumerate() {
             // Duplicate labels cannot come from Spark; the first position wins like indexOf.
-            index.entry(label.clone()).or_insert(i as f64);
+            index.insert_first(label, i as f64);
         }
         let mut shown = labels.clone();
         if handle_invalid == HandleInvalid::Keep {
