@@ -62,12 +62,17 @@ impl CSession {
         }
     }
 
-    /// One typed row through the C API: set every input, score, read the prediction.
+    /// One typed row through the C API: set every input (in one mlscore_session_set_row()
+    /// call when the row has only numbers and strings), score, read the prediction.
     fn score(&self, row: &CRow) -> f64 {
         let mut x = 0.0;
         // SAFETY: live handles; the row's pointers live as long as `row`.
         unsafe {
-            if row.set(self.session) == mlscore_status::Ok
+            let set = match row.set_row(self.session) {
+                Some(st) => st,
+                None => row.set(self.session),
+            };
+            if set == mlscore_status::Ok
                 && mlscore_session_score(self.session) == mlscore_status::Ok
             {
                 if let Some(k) = self.prediction {

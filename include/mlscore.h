@@ -360,6 +360,35 @@ typedef int32_t mlscore_limit;
 #endif // __cplusplus
 
 /**
+ * What an ::mlscore_value holds.
+ */
+enum mlscore_value_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * SQL NULL.
+     */
+    MLSCORE_VALUE_KIND_NULL = 0,
+    /**
+     * `number`, for any numeric input.
+     */
+    MLSCORE_VALUE_KIND_DOUBLE = 1,
+    /**
+     * The `length` UTF-8 bytes at `string` (no NUL needed), for a string input.
+     */
+    MLSCORE_VALUE_KIND_STRING = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mlscore_value_kind mlscore_value_kind;
+#else
+typedef int32_t mlscore_value_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Why a model failed to load: a status code, a message naming the culprit, and each part of
  * the context (file, stage uid, Spark class, column) where known. Created by
  * mlscore_model_load(); owned by the caller, who frees it with mlscore_error_free(). Immutable:
@@ -415,6 +444,7 @@ typedef struct mlscore_model mlscore_model;
  * Functions: mlscore_session_new(), mlscore_session_free(), mlscore_session_reset(),
  * mlscore_session_set_double(), mlscore_session_set_null(), mlscore_session_set_string(),
  * mlscore_session_set_dense(), mlscore_session_set_sparse(), mlscore_session_set_strings(),
+ * mlscore_session_set_row(),
  * mlscore_session_score(), mlscore_session_output_is_null(), mlscore_session_output_double(),
  * mlscore_session_output_string(), mlscore_session_output_vector_size(),
  * mlscore_session_output_vector(), mlscore_session_output_vector_nnz(),
@@ -428,6 +458,29 @@ typedef struct mlscore_model mlscore_model;
  * mlscore_session_last_error_row().
  */
 typedef struct mlscore_session mlscore_session;
+
+/**
+ * One input value for mlscore_session_set_row(): NULL, a number or a UTF-8 string.
+ */
+typedef struct {
+    /**
+     * An #mlscore_value_kind value (an `int32_t`, so any value from C is safe to read).
+     */
+    int32_t kind;
+    /**
+     * The number when `kind` is MLSCORE_VALUE_KIND_DOUBLE; otherwise ignored.
+     */
+    double number;
+    /**
+     * The string's UTF-8 bytes (no NUL needed; NULL with `length` 0 is the empty string)
+     * when `kind` is MLSCORE_VALUE_KIND_STRING; otherwise ignored.
+     */
+    const char *string;
+    /**
+     * The string's length in bytes.
+     */
+    size_t length;
+} mlscore_value;
 
 #ifdef __cplusplus
 extern "C" {
@@ -851,6 +904,22 @@ mlscore_status mlscore_session_set_string(mlscore_session *session,
                                           size_t input,
                                           const char *value,
                                           size_t len);
+
+/**
+ * Sets inputs 0 to `count - 1` from `values` in one call: the quick way to set a row of
+ * numbers, strings and NULLs (a vector or array-of-strings input keeps its own setter; call
+ * it before or after, and pass a NULL value here for its place). Strings are copied and
+ * only read during the call. Values are set in order; at the first that fails, the call
+ * stops with its status, the inputs before it set, and mlscore_session_last_error() names
+ * the input.
+ * @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _MISALIGNED_POINTER, _BAD_UTF8,
+ *         _INDEX_OUT_OF_RANGE (count above the number of inputs), _WRONG_INPUT_TYPE,
+ *         _INVALID_ARGUMENT (unknown kind), _POISONED, _PANIC.
+ */
+MLSCORE_MUST_USE
+mlscore_status mlscore_session_set_row(mlscore_session *session,
+                                       const mlscore_value *values,
+                                       size_t count);
 
 /**
  * Sets vector input `input` to the dense vector of `len` values at `values` (copied).

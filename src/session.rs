@@ -69,6 +69,9 @@ impl FlatNum for f32 {
 pub struct Session {
     model: Model,
     slots: Vec<Slot>,
+    /// The model's input slots and types, copied here so a setter reads them without going
+    /// through the shared model (one dependent load less per call).
+    inputs: Vec<(usize, ColumnType)>,
 }
 
 impl Session {
@@ -78,7 +81,12 @@ impl Session {
         for s in &mut slots {
             s.null = true;
         }
-        Session { model, slots }
+        let inputs = model.input_slots().to_vec();
+        Session {
+            model,
+            slots,
+            inputs,
+        }
     }
 
     pub fn model(&self) -> &Model {
@@ -92,7 +100,7 @@ impl Session {
         want: impl Fn(ColumnType) -> bool,
     ) -> Result<usize, ScoreError> {
         let out_of_range = ScoreError::argument(ScoreErrorKind::IndexOutOfRange);
-        let &(slot, ty) = self.model.input_slots().get(input).ok_or(out_of_range)?;
+        let &(slot, ty) = self.inputs.get(input).ok_or(out_of_range)?;
         if want(ty) {
             Ok(slot)
         } else {

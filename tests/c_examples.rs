@@ -21,7 +21,7 @@ use std::process::Command;
 use cases::Loaded;
 use mlscore::ffi::mlscore_status;
 use mlscore::json::{self, VectorFormat};
-use mlscore::{InputValue, Model, Outcome, ScoreError, Session, Value};
+use mlscore::{InputValue, LoadOptions, Model, Outcome, ScoreError, Session, Value};
 
 /// Rows per case given to the examples (valgrind is slow; every fixture case has fewer).
 const MAX_ROWS: usize = 60;
@@ -621,6 +621,54 @@ fn c_examples_match_the_rust_api_under_sanitizers_and_valgrind() {
             }
         }
     }
+    // The C benchmark's check pass (mlscore_session_set_row or one setter per input, with
+    // and without selected outputs) against the Rust API on the benchmark pipelines.
+    let mut bench_runs = 0;
+    for l in loaded.iter().filter(|l| l.name.starts_with("bench-4")) {
+        let rows = l.model_dir.parent().unwrap().join("rows.jsonl");
+        let model = l.model_dir.as_path();
+        for (select, per_input, mode) in [
+            (false, "0", Mode::Plain),
+            (true, "0", Mode::Plain),
+            (true, "1", Mode::Plain),
+            (true, "0", Mode::Sanitizers),
+            (false, "1", Mode::Valgrind),
+        ] {
+            if mode != Mode::Plain && !l.name.ends_with("census_lr") {
+                continue;
+            }
+            let mut args = vec![
+                rows.display().to_string(),
+                "--calls".into(),
+                "50".into(),
+                "--per-input".into(),
+                per_input.into(),
+            ];
+            if select {
+                args.extend(["--select".into(), "probability,prediction".into()]);
+            }
+            let out = run_args(&builds, mode, "bench_typed", model, &args);
+            let expected = bench_check(l, select);
+            // "check: <scored> of <rows> rows scored, predictions sum to <sum>"
+            let printed = out.lines().find_map(|line| {
+                let t: Vec<&str> = line.split_whitespace().collect();
+                match t.as_slice() {
+                    ["check:", scored, "of", n, "rows", "scored,", "predictions", "sum", "to", sum] => {
+                        Some((scored.parse().ok()?, n.parse().ok()?, sum.parse().ok()?))
+                    }
+                    _ => None,
+                }
+            });
+            if printed != Some(expected) {
+                failures.push(format!(
+                    "bench_typed {} {args:?}: expected (scored, rows, sum) {expected:?} in:\n{out}",
+                    l.name
+                ));
+            }
+            bench_runs += 1;
+        }
+    }
+    assert!(bench_runs >= 7, "bench_typed ran {bench_runs} times");
     println!(
         "C examples checked on {} models: {flat_runs} flat, {typed_runs} typed, {json_runs} JSON",
         loaded.len()
@@ -631,6 +679,39 @@ fn c_examples_match_the_rust_api_under_sanitizers_and_valgrind() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// What bench_typed's `check:` line reports for a benchmark pipeline, through the Rust API:
+/// rows scored, rows read and the sum of the predictions in row order.
+fn bench_check(l: &Loaded, select: bool) -> (usize, usize, f64) {
+    let mut options = LoadOptions::default();
+    if select {
+        options.select_outputs(&["probability", "prediction"]);
+    }
+    let model = Model::load_with(&l.model_dir, &options).unwrap();
+    let k = model.output_index("prediction").unwrap();
+    let rows = cases::load(
+        &cases::Case {
+            name: l.name.clone(),
+            model_dir: l.model_dir.clone(),
+            input: l.model_dir.parent().unwrap().join("rows.jsonl"),
+        },
+        usize::MAX,
+    )
+    .unwrap()
+    .rows;
+    let mut session = model.session();
+    let (mut scored, mut sum) = (0, 0.0);
+    for row in &rows {
+        let row = row.as_ref().unwrap();
+        if session.set_inputs(row).and_then(|()| session.score()) == Ok(Outcome::Scored) {
+            if let Value::Double(x) = session.output(k) {
+                scored += 1;
+                sum += x;
+            }
+        }
+    }
+    (scored, rows.len(), sum)
 }
 
 fn run_args(builds: &Builds, mode: Mode, program: &str, model: &Path, args: &[String]) -> String {

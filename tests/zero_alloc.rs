@@ -249,6 +249,20 @@ fn check_case(l: &Loaded, t: &mut Tally) {
             if measure {
                 t.check(&l.name, "C typed row", i, n);
             }
+            // C API, typed row set in one call (rows of numbers and strings).
+            let n = allocations(|| {
+                // SAFETY: as above.
+                unsafe {
+                    let _ = mlscore_session_reset(s);
+                    if crows[i].set_row(s) == Some(mlscore_status::Ok) {
+                        let _ = mlscore_session_score(s);
+                    }
+                    c_read(m, s, &mut buf, &mut idx, &mut msg);
+                }
+            });
+            if measure {
+                t.check(&l.name, "C typed row, set_row", i, n);
+            }
             // C API argument errors: wrong type, index out of range, NULL, wrong length.
             let n = allocations(|| {
                 // SAFETY: live session; the bad arguments are refused before any access.

@@ -13,6 +13,7 @@ use super::ptr::{
     guard_status, require, try_mut, try_ref, try_slice, try_slice_mut, try_utf8, try_write,
     FfiResult,
 };
+use super::types::mlscore_value;
 use crate::error::{BatchError, ScoreError};
 use crate::session::{Outcome, Session};
 
@@ -27,6 +28,7 @@ use crate::session::{Outcome, Session};
 /// Functions: mlscore_session_new(), mlscore_session_free(), mlscore_session_reset(),
 /// mlscore_session_set_double(), mlscore_session_set_null(), mlscore_session_set_string(),
 /// mlscore_session_set_dense(), mlscore_session_set_sparse(), mlscore_session_set_strings(),
+/// mlscore_session_set_row(),
 /// mlscore_session_score(), mlscore_session_output_is_null(), mlscore_session_output_double(),
 /// mlscore_session_output_string(), mlscore_session_output_vector_size(),
 /// mlscore_session_output_vector(), mlscore_session_output_vector_nnz(),
@@ -291,6 +293,36 @@ pub unsafe extern "C" fn mlscore_session_set_string(
     session_call!(session, |s| {
         s.has_result = false;
         s.session.set_str(input, try_utf8!(value, len))?;
+        Ok(mlscore_status::Ok)
+    })
+}
+
+/// Sets inputs 0 to `count - 1` from `values` in one call: the quick way to set a row of
+/// numbers, strings and NULLs (a vector or array-of-strings input keeps its own setter; call
+/// it before or after, and pass a NULL value here for its place). Strings are copied and
+/// only read during the call. Values are set in order; at the first that fails, the call
+/// stops with its status, the inputs before it set, and mlscore_session_last_error() names
+/// the input.
+/// @return MLSCORE_STATUS_OK, _NULL_ARGUMENT, _MISALIGNED_POINTER, _BAD_UTF8,
+///         _INDEX_OUT_OF_RANGE (count above the number of inputs), _WRONG_INPUT_TYPE,
+///         _INVALID_ARGUMENT (unknown kind), _POISONED, _PANIC.
+#[unsafe(no_mangle)]
+#[must_use]
+pub unsafe extern "C" fn mlscore_session_set_row(
+    session: *mut mlscore_session,
+    values: *const mlscore_value,
+    count: usize,
+) -> mlscore_status {
+    session_call!(session, |s| {
+        s.has_result = false;
+        for (k, v) in try_slice!(values, count).iter().enumerate() {
+            match v.kind {
+                0 => s.session.set_null(k)?,
+                1 => s.session.set_f64(k, v.number)?,
+                2 => s.session.set_str(k, try_utf8!(v.string, v.length))?,
+                _ => return Err(mlscore_status::InvalidArgument.into()),
+            }
+        }
         Ok(mlscore_status::Ok)
     })
 }
@@ -930,6 +962,67 @@ mod tests {
                 mlscore_session_output_vector_size(s, 0, &mut n),
                 mlscore_status::NoResult
             );
+            mlscore_session_free(s);
+            mlscore_model_free(m);
+        }
+    }
+
+    #[test]
+    fn set_row_sets_numbers_and_nulls_and_refuses_bad_values() {
+        let m = load("skip");
+        let s = open(m);
+        let val = |kind: i32, number: f64| mlscore_value {
+            kind,
+            number,
+            string: null(),
+            length: 0,
+        };
+        let text = mlscore_value {
+            kind: mlscore_value_kind::String as i32,
+            number: 0.0,
+            string: c"x".as_ptr(),
+            length: 1,
+        };
+        let mut v = [0.0; 2];
+        // SAFETY: live session; every array is valid for the count passed.
+        unsafe {
+            assert_eq!(
+                mlscore_session_set_row(s, null(), 1),
+                mlscore_status::NullArgument
+            );
+            assert_eq!(mlscore_session_set_row(s, null(), 0), mlscore_status::Ok);
+            let three = [val(1, 1.0), val(1, 2.0), val(1, 3.0)];
+            assert_eq!(
+                mlscore_session_set_row(s, three.as_ptr(), 3),
+                mlscore_status::IndexOutOfRange
+            );
+            assert_eq!(
+                mlscore_session_set_row(s, [val(7, 0.0)].as_ptr(), 1),
+                mlscore_status::InvalidArgument
+            );
+            assert_eq!(
+                mlscore_session_set_row(s, [val(1, 0.0), text].as_ptr(), 2),
+                mlscore_status::WrongInputType
+            );
+            assert!(message(s).contains("type"), "{}", message(s));
+            let row = [val(1, 1.5), val(1, -2.0)];
+            assert_eq!(
+                mlscore_session_set_row(s, row.as_ptr(), 2),
+                mlscore_status::Ok
+            );
+            assert_eq!(mlscore_session_score(s), mlscore_status::Ok);
+            assert_eq!(
+                mlscore_session_output_vector(s, 0, v.as_mut_ptr(), 2),
+                mlscore_status::Ok
+            );
+            assert_eq!(v, [1.5, -2.0]);
+            // A NULL (its number ignored): skip mode drops the row.
+            let row = [val(1, 1.0), val(0, 9.0)];
+            assert_eq!(
+                mlscore_session_set_row(s, row.as_ptr(), 2),
+                mlscore_status::Ok
+            );
+            assert_eq!(mlscore_session_score(s), mlscore_status::Skipped);
             mlscore_session_free(s);
             mlscore_model_free(m);
         }

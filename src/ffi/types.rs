@@ -77,6 +77,35 @@ impl From<mlscore_type> for ColumnType {
     }
 }
 
+/// What an ::mlscore_value holds.
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum mlscore_value_kind {
+    /// SQL NULL.
+    Null = 0,
+    /// `number`, for any numeric input.
+    Double = 1,
+    /// The `length` UTF-8 bytes at `string` (no NUL needed), for a string input.
+    String = 2,
+}
+
+/// One input value for mlscore_session_set_row(): NULL, a number or a UTF-8 string.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(non_camel_case_types)]
+pub struct mlscore_value {
+    /// An #mlscore_value_kind value (an `int32_t`, so any value from C is safe to read).
+    pub kind: i32,
+    /// The number when `kind` is MLSCORE_VALUE_KIND_DOUBLE; otherwise ignored.
+    pub number: f64,
+    /// The string's UTF-8 bytes (no NUL needed; NULL with `length` 0 is the empty string)
+    /// when `kind` is MLSCORE_VALUE_KIND_STRING; otherwise ignored.
+    pub string: *const std::ffi::c_char,
+    /// The string's length in bytes.
+    pub length: usize,
+}
+
 /// A load limit settable with mlscore_load_options_set_limit(). Every size or count read from
 /// a model directory is checked against its limit before anything is allocated from it.
 #[repr(i32)]

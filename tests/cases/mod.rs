@@ -231,6 +231,9 @@ pub struct CRow {
     /// Per array-of-strings input (by input index): its strings' pointers and lengths. Kept
     /// apart so rows without such inputs carry nothing extra (benchmarks stream 10,000 rows).
     tokens: Vec<(usize, Vec<*const std::ffi::c_char>, Vec<usize>)>,
+    /// The row as mlscore_session_set_row() takes it, when every value is NULL, a number or
+    /// a string.
+    scalars: Option<Vec<ffi::mlscore_value>>,
 }
 
 impl CRow {
@@ -247,10 +250,42 @@ impl CRow {
                 _ => None,
             })
             .collect();
+        let values = values.to_vec();
+        let scalars = values
+            .iter()
+            .map(|v| {
+                let (kind, number, string, length) = match v {
+                    InputValue::Null => (ffi::mlscore_value_kind::Null, 0.0, "", 0),
+                    InputValue::Num(x) => (ffi::mlscore_value_kind::Double, *x, "", 0),
+                    InputValue::Str(t) => {
+                        (ffi::mlscore_value_kind::String, 0.0, t.as_str(), t.len())
+                    }
+                    _ => return None,
+                };
+                Some(ffi::mlscore_value {
+                    kind: kind as i32,
+                    number,
+                    string: string.as_ptr().cast(),
+                    length,
+                })
+            })
+            .collect();
         CRow {
-            values: values.to_vec(),
+            values,
             tokens,
+            scalars,
         }
+    }
+
+    /// Sets every input in one mlscore_session_set_row() call; `None` when the row has a
+    /// vector or array value (which that call does not take).
+    ///
+    /// # Safety
+    /// `s` is a live session of the row's model.
+    pub unsafe fn set_row(&self, s: *mut mlscore_session) -> Option<mlscore_status> {
+        let v = self.scalars.as_ref()?;
+        // SAFETY: `v` holds `v.len()` values whose strings live in `self.values`.
+        Some(unsafe { ffi::mlscore_session_set_row(s, v.as_ptr(), v.len()) })
     }
 
     /// Sets every input through the C API; the first failing status, or OK.
