@@ -216,6 +216,11 @@ pub struct Forest {
     /// The forest with every split answered from a per-row code below 64, when it fits (see
     /// `Binned`); built by `seal` once every tree is in.
     binned: Option<Binned>,
+    /// Per leaf number, and per node (the value of its leaf, NaN for a split): one value
+    /// per leaf set by `set_leaf_values`, so `traverse_values` reads a tree's value with one
+    /// load from the node the walk ends on instead of two (leaf number, then value).
+    leaf_values: Vec<f64>,
+    node_values: Vec<f64>,
 }
 
 /// A forest whose splits all read one small code per (feature, kind) and a 64-bit word.
@@ -820,6 +825,15 @@ impl Forest {
         cur: &mut Vec<u32>,
         visit: &mut impl FnMut(usize, u32),
     ) {
+        self.binned_nodes(b, x, cur);
+        for (tree, &node) in cur.iter().enumerate() {
+            visit(tree, self.leaf_of.get(node as usize).copied().unwrap_or(0));
+        }
+    }
+
+    /// Leaves in `cur` the node each tree's binned walk ends on.
+    #[inline]
+    fn binned_nodes(&self, b: &Binned, x: &[f64], cur: &mut Vec<u32>) {
         let mut codes = [0u8; CODES];
         for (code, &(f, range)) in codes.iter_mut().zip(&b.slots) {
             let v = x.get(f as usize).copied().unwrap_or(f64::NAN);
@@ -853,9 +867,52 @@ impl Forest {
                 *c = n.left + ((n.right >> (code & 63)) & 1) as u32;
             }
         }
-        for (tree, &node) in cur.iter().enumerate() {
-            visit(tree, self.leaf_of.get(node as usize).copied().unwrap_or(0));
+    }
+
+    /// Sets one value per leaf (indexed by leaf number) for `traverse_values`.
+    pub fn set_leaf_values(&mut self, values: &[f64]) {
+        self.leaf_values = values.to_vec();
+        self.node_values = self
+            .leaf_of
+            .iter()
+            .map(|&l| values.get(l as usize).copied().unwrap_or(f64::NAN))
+            .collect();
+    }
+
+    /// `traverse`, handing `visit(tree, value)` the value `set_leaf_values` gave the tree's
+    /// leaf (NaN if none was set).
+    #[inline]
+    pub fn traverse_values(
+        &self,
+        x: Features<'_>,
+        dense: &mut Vec<f64>,
+        codes: &mut Vec<u32>,
+        mut visit: impl FnMut(usize, f64),
+    ) -> Result<(), u32> {
+        if let (Some(b), Features::Dense(v)) = (&self.binned, x) {
+            if v.len() >= self.max_feature.map_or(0, |m| m + 1) {
+                self.binned_nodes(b, v, codes);
+                for (tree, &node) in codes.iter().enumerate() {
+                    visit(
+                        tree,
+                        self.node_values
+                            .get(node as usize)
+                            .copied()
+                            .unwrap_or(f64::NAN),
+                    );
+                }
+                return Ok(());
+            }
         }
+        self.traverse(x, dense, codes, |tree, leaf| {
+            visit(
+                tree,
+                self.leaf_values
+                    .get(leaf as usize)
+                    .copied()
+                    .unwrap_or(f64::NAN),
+            )
+        })
     }
 
     /// Calls `visit(tree, leaf)` for every tree in order. `dense` and `codes` are scratch

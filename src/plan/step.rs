@@ -232,6 +232,7 @@ steps! {
     FpGrowth(fpm::fp_growth::FpGrowthStep),
     // Fused chains (plan/fuse.rs), only with selected outputs.
     SparseLinear(Box<super::fuse::SparseLinearStep>),
+    DenseTree(Box<super::fuse::DenseTreeStep>),
 }
 
 /// Borrows a hidden slot's f64 buffer as scratch for one step; `return_scratch` gives it back

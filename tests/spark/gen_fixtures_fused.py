@@ -3,8 +3,8 @@
 """Spark-made fixtures for the fused linear chain (src/plan/fuse.rs).
 
 With selected outputs, mlscore runs `[OneHotEncoder →] VectorAssembler → [StandardScaler →]
-LogisticRegression` as one step with a fast path for the usual row and the original steps for
-every other row. These pipelines put rows on each side of every fast-path condition: NULL and
+LogisticRegression` and `[OneHotEncoder →] VectorAssembler → tree model` as one step each, with
+a fast path for the usual row and the original steps for every other row. These pipelines put rows on each side of every fast-path condition: NULL and
 NaN numbers, unseen and NULL categories (handleInvalid error, keep and skip), one-hot `keep`
 slots, assembled vectors that `.compressed` stores dense or sparse, vector inputs stored
 dense, sparse or too wide, a constant feature (scale 0), and an assembled vector that a second
@@ -28,9 +28,11 @@ import gen_fixtures as gf  # noqa: E402
 import gen_fixtures_more as gm  # noqa: E402
 
 from pyspark.ml import Pipeline  # noqa: E402
-from pyspark.ml.classification import LogisticRegression  # noqa: E402
+from pyspark.ml.classification import (GBTClassifier, LogisticRegression,  # noqa: E402
+                                       RandomForestClassifier)
+from pyspark.ml.regression import DecisionTreeRegressor  # noqa: E402
 from pyspark.ml.feature import (OneHotEncoder, StandardScaler, StringIndexer,  # noqa: E402
-                                VectorAssembler)
+                                VectorAssembler, VectorSizeHint)
 
 D, S, V = gf.D, gf.S, gf.V
 dv, sv = gf.dv, gf.sv
@@ -181,6 +183,47 @@ def fused_assembled_vector_read_twice(g):
                                  predictionCol="p2", rawPredictionCol="r2",
                                  probabilityCol="q2")]
     g.emit(fit(g, stages, rows(9, 80)), FIELDS, SPECIAL + rows(10, 40))
+
+
+@case
+def fused_tree_gbt_error(g):
+    """StringIndexer (keep) → OneHotEncoder (error) → VectorAssembler (error) →
+    GBTClassifier: the census_gbt shape, with NULL, NaN and infinite numbers and unseen
+    categories."""
+    stages = [StringIndexer(inputCols=["color", "shape"], outputCols=["ci", "si"],
+                            handleInvalid="keep"),
+              OneHotEncoder(inputCols=["ci", "si"], outputCols=["cv", "sv"]),
+              VectorAssembler(inputCols=["cv", "sv", "x", "y", "z"], outputCol="features"),
+              GBTClassifier(maxIter=8, maxDepth=3, seed=3)]
+    g.emit(fit(g, stages, rows(11, 80)), FIELDS, SPECIAL + rows(12, 40))
+
+
+@case
+def fused_tree_forest_vector_keep(g):
+    """VectorSizeHint (optimistic, 6) → VectorAssembler (keep) over a number and a raw vector
+    → RandomForestClassifier: NULL numbers become NaN, vectors dense or sparse, too wide or
+    too short, a NULL vector (six NaNs)."""
+    stages = [VectorSizeHint(inputCol="v", size=6, handleInvalid="optimistic"),
+              VectorAssembler(inputCols=["x", "v"], outputCol="features",
+                              handleInvalid="keep"),
+              RandomForestClassifier(numTrees=5, maxDepth=4, seed=5)]
+    model = Pipeline(stages=stages).fit(g.df(VFIELDS, vrows(13, 80)))
+    g.emit(model, VFIELDS, VSPECIAL + [(None, dv(1.0, 0.0, 2.0, 0.0, 3.0, 1.0), 0.0)]
+           + vrows(14, 30))
+
+
+@case
+def fused_tree_decision_tree_skip(g):
+    """StringIndexer (skip) → OneHotEncoder (keep, no dropLast) → VectorAssembler (skip) →
+    DecisionTreeRegressor: unseen categories and NULL or NaN numbers drop the row."""
+    stages = [StringIndexer(inputCols=["color", "shape"], outputCols=["ci", "si"],
+                            handleInvalid="skip"),
+              OneHotEncoder(inputCols=["ci", "si"], outputCols=["cv", "sv"],
+                            handleInvalid="keep", dropLast=False),
+              VectorAssembler(inputCols=["x", "cv", "sv", "y", "z"], outputCol="features",
+                              handleInvalid="skip"),
+              DecisionTreeRegressor(maxDepth=4, labelCol="x")]
+    g.emit(fit(g, stages, rows(15, 80)), FIELDS, SPECIAL + rows(16, 40))
 
 
 def main():

@@ -37,16 +37,25 @@ impl Boosted {
         // Every entry is written by the walk; only the length needs setting.
         preds.resize(trees, 0.0);
         let mut leaves = self.leaf_col.map(|l| l.begin(slots, trees));
-        let walked = self
-            .model
-            .traverse(slots, self.features, self.scratch, |t, leaf| {
-                if let Some(p) = preds.get_mut(t) {
-                    *p = self.model.leaf_prediction(leaf);
-                }
-                if let Some(x) = leaves.as_mut().and_then(|l| l.values.get_mut(t)) {
-                    *x = self.model.leaf_rank(t, leaf);
-                }
-            });
+        let walked = if leaves.is_none() {
+            // Without the leaf column only values are needed: one load per tree.
+            self.model
+                .traverse_values(slots, self.features, self.scratch, |t, value| {
+                    if let Some(p) = preds.get_mut(t) {
+                        *p = value;
+                    }
+                })
+        } else {
+            self.model
+                .traverse(slots, self.features, self.scratch, |t, leaf| {
+                    if let Some(p) = preds.get_mut(t) {
+                        *p = self.model.leaf_prediction(leaf);
+                    }
+                    if let Some(x) = leaves.as_mut().and_then(|l| l.values.get_mut(t)) {
+                        *x = self.model.leaf_rank(t, leaf);
+                    }
+                })
+        };
         let margin = self.blas.ddot(&preds, &self.model.weights);
         return_scratch(slots, self.preds_scratch, preds);
         if let (Some(l), Some(v)) = (&self.leaf_col, leaves) {
@@ -140,10 +149,11 @@ fn load(
 fn boosted(
     c: &mut Compiler<'_>,
     meta: &Metadata,
-    model: TreeModel,
+    mut model: TreeModel,
     num_features: Option<usize>,
 ) -> Result<Boosted, LoadError> {
     let features = super::features_input(c, meta, num_features)?;
+    model.forest.set_leaf_values(&model.prediction);
     Ok(Boosted {
         features,
         model,

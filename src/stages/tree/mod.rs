@@ -77,6 +77,35 @@ impl TreeModel {
         scratch: SlotIndex,
         visit: impl FnMut(usize, u32),
     ) -> Result<(), Fault> {
+        self.with_features(slots, features, scratch, |f, dense, codes| {
+            self.forest.traverse(f, dense, codes, visit)
+        })
+    }
+
+    /// `traverse` for a model whose forest has leaf values (`Forest::set_leaf_values`):
+    /// `visit(tree, value)`.
+    #[inline]
+    pub fn traverse_values(
+        &self,
+        slots: &mut [Slot],
+        features: SlotIndex,
+        scratch: SlotIndex,
+        visit: impl FnMut(usize, f64),
+    ) -> Result<(), Fault> {
+        self.with_features(slots, features, scratch, |f, dense, codes| {
+            self.forest.traverse_values(f, dense, codes, visit)
+        })
+    }
+
+    /// Runs a walk over the row's feature vector with the scratch buffers of slot `scratch`.
+    #[inline]
+    fn with_features(
+        &self,
+        slots: &mut [Slot],
+        features: SlotIndex,
+        scratch: SlotIndex,
+        walk: impl FnOnce(Features<'_>, &mut Vec<f64>, &mut Vec<u32>) -> Result<(), u32>,
+    ) -> Result<(), Fault> {
         let mut buf = take_slot_vec(slots, scratch);
         let result = {
             let s = slot(slots, features);
@@ -93,8 +122,7 @@ impl TreeModel {
                 } else {
                     Features::Dense(&x.values)
                 };
-                self.forest
-                    .traverse(f, &mut buf.values, &mut buf.indices, visit)
+                walk(f, &mut buf.values, &mut buf.indices)
                     .map_err(|_| Fault::new(ScoreErrorKind::BadVectorSize, features))
             }
         };
