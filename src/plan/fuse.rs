@@ -255,7 +255,7 @@ enum Tail {
         scaler: Option<(StandardScalerStep, u32)>,
         model: (LogisticRegressionStep, u32),
     },
-    Tree((Step, u32)),
+    Tree(Box<(Step, u32)>),
 }
 
 /// The features column a tree model step reads.
@@ -278,7 +278,7 @@ fn tail_at(plan: &Plan, i: usize, a: &VectorAssemblerStep) -> Option<(usize, Tai
     if tree_features(next) == Some(a.output) {
         let stage = stage_of(i + 1)?;
         return (!plan.read_elsewhere(a.output, stage))
-            .then(|| (1, Tail::Tree((next.clone(), stage))));
+            .then(|| (1, Tail::Tree(Box::new((next.clone(), stage)))));
     }
     let mut n = 1;
     let scaler = match next {
@@ -367,7 +367,10 @@ fn chain_at(plan: &Plan, i: usize) -> Option<(usize, usize, Step)> {
             scaler,
             model,
         })),
-        Tail::Tree(model) => Step::DenseTree(Box::new(DenseTreeStep { head, model })),
+        Tail::Tree(model) => Step::DenseTree(Box::new(DenseTreeStep {
+            head,
+            model: *model,
+        })),
     };
     Some((first, i + after + 1 - first, step))
 }
