@@ -249,13 +249,15 @@ pub fn fuse(plan: &mut Plan) {
     }
 }
 
-/// What a fused chain runs after its assembler head.
+/// What a fused chain runs after its assembler head (boxed: the steps are large).
 enum Tail {
-    Linear {
-        scaler: Option<(StandardScalerStep, u32)>,
-        model: (LogisticRegressionStep, u32),
-    },
+    Linear(Box<LinearTail>),
     Tree(Box<(Step, u32)>),
+}
+
+struct LinearTail {
+    scaler: Option<(StandardScalerStep, u32)>,
+    model: (LogisticRegressionStep, u32),
 }
 
 /// The features column a tree model step reads.
@@ -310,10 +312,10 @@ fn tail_at(plan: &Plan, i: usize, a: &VectorAssemblerStep) -> Option<(usize, Tai
     (!skipped_read).then(|| {
         (
             n,
-            Tail::Linear {
+            Tail::Linear(Box::new(LinearTail {
                 scaler,
                 model: (lr.clone(), lr_stage),
-            },
+            })),
         )
     })
 }
@@ -362,10 +364,10 @@ fn chain_at(plan: &Plan, i: usize) -> Option<(usize, usize, Step)> {
         parts,
     };
     let step = match tail {
-        Tail::Linear { scaler, model } => Step::SparseLinear(Box::new(SparseLinearStep {
+        Tail::Linear(t) => Step::SparseLinear(Box::new(SparseLinearStep {
             head,
-            scaler,
-            model,
+            scaler: t.scaler,
+            model: t.model,
         })),
         Tail::Tree(model) => Step::DenseTree(Box::new(DenseTreeStep {
             head,
