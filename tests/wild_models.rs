@@ -52,7 +52,7 @@ fn wild_models_load_or_fail_clearly_and_score_like_spark() {
         entries.len()
     );
 
-    let (mut matched, mut rejected, mut pending) = (0, 0, Vec::new());
+    let (mut matched, mut rejected, mut pending, mut fused) = (0, 0, Vec::new(), 0);
     let mut failures: Vec<String> = Vec::new();
     for entry in entries {
         let id = entry["id"].as_str().unwrap();
@@ -103,28 +103,45 @@ fn wild_models_load_or_fail_clearly_and_score_like_spark() {
                 rejected += 1
             }
             (Err(e), _) => failures.push(format!("{id}: load failed: {e}")),
-            (Ok(_), "scored") => {
-                match std::panic::catch_unwind(|| {
-                    common::run_case_with(
-                        &dir,
-                        &options,
-                        &case.join("input.jsonl"),
-                        &case.join("expected.jsonl"),
-                    )
-                }) {
-                    Ok(Ok(_)) => matched += 1,
-                    Ok(Err(problems)) => failures.push(format!(
-                        "{id}: {} problem(s); first: {}",
-                        problems.len(),
-                        problems[0]
-                    )),
-                    Err(_) => failures.push(format!("{id}: scoring panicked")),
+            (Ok(model), "scored") => {
+                // As is, then with only the last stage's outputs selected (fused chains).
+                let mut selected = options.clone();
+                selected.select_outputs(&common::last_stage_outputs(&model));
+                if let Ok(m) = Model::load_with(&dir, &selected) {
+                    if m.plan().steps.iter().any(|s| {
+                        matches!(
+                            s,
+                            mlscore::plan::Step::SparseLinear(_)
+                                | mlscore::plan::Step::DenseTree(_)
+                        )
+                    }) {
+                        fused += 1;
+                    }
+                }
+                for (what, options) in [("", &options), (" (selected outputs)", &selected)] {
+                    match std::panic::catch_unwind(|| {
+                        common::run_case_with(
+                            &dir,
+                            options,
+                            &case.join("input.jsonl"),
+                            &case.join("expected.jsonl"),
+                        )
+                    }) {
+                        Ok(Ok(_)) if what.is_empty() => matched += 1,
+                        Ok(Ok(_)) => {}
+                        Ok(Err(problems)) => failures.push(format!(
+                            "{id}{what}: {} problem(s); first: {}",
+                            problems.len(),
+                            problems[0]
+                        )),
+                        Err(_) => failures.push(format!("{id}{what}: scoring panicked")),
+                    }
                 }
             }
             (Ok(_), other) => println!("note {id}: loads; no Spark output to compare ({other})"),
         }
     }
-    println!("wild models: {matched} scored like Spark, {rejected} rejected with a clear error, {} pending unsupported classes", pending.len());
+    println!("wild models: {matched} scored like Spark (also with selected outputs; {fused} of them fused), {rejected} rejected with a clear error, {} pending unsupported classes", pending.len());
     for p in &pending {
         println!("pending {p}");
     }
