@@ -16,14 +16,19 @@ fn root(dir: &str, version: &str) -> PathBuf {
         .join(format!("spark-{version}"))
 }
 
-fn suite_at(root: &Path, version: &str) {
-    let (passed, failed) = common::run_suite(root);
-    for (name, problems) in &failed {
+/// Prints the first problems of every failed case.
+fn report(failed: &[(String, Vec<String>)]) {
+    for (name, problems) in failed {
         eprintln!("--- {name}");
         for p in problems.iter().take(5) {
             eprintln!("    {p}");
         }
     }
+}
+
+fn suite_at(root: &Path, version: &str) {
+    let (passed, failed) = common::run_suite(root);
+    report(&failed);
     assert!(
         failed.is_empty(),
         "{} of {} cases differ from Spark {version}",
@@ -123,12 +128,7 @@ fn selected_outputs_score_like_spark() {
         let (_, f) = common::run_suite_selecting(root, common::Selection::LastStage);
         failed.extend(f);
     }
-    for (name, problems) in &failed {
-        eprintln!("--- {name}");
-        for p in problems.iter().take(5) {
-            eprintln!("    {p}");
-        }
-    }
+    report(&failed);
     assert!(
         failed.is_empty(),
         "{} cases differ with selected outputs",

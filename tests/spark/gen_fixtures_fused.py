@@ -78,6 +78,14 @@ SPECIAL = [
 ]
 
 
+def encoders(indexer, **one_hot):
+    """StringIndexer (color, shape → ci, si; handleInvalid `indexer`) → OneHotEncoder
+    (ci, si → cv, sv)."""
+    return [StringIndexer(inputCols=["color", "shape"], outputCols=["ci", "si"],
+                          handleInvalid=indexer),
+            OneHotEncoder(inputCols=["ci", "si"], outputCols=["cv", "sv"], **one_hot)]
+
+
 def fit(g, stages, train):
     return Pipeline(stages=stages).fit(g.df(FIELDS, train))
 
@@ -88,12 +96,10 @@ def fused_census_chain_error(g):
     StandardScaler (std) → LogisticRegression: the census_lr shape. An unseen or NULL
     category gets the keep index, which the encoder rejects; NULL and NaN numbers fail in the
     assembler; an infinite number is a value."""
-    stages = [StringIndexer(inputCols=["color", "shape"], outputCols=["ci", "si"],
-                            handleInvalid="keep"),
-              OneHotEncoder(inputCols=["ci", "si"], outputCols=["cv", "sv"]),
-              VectorAssembler(inputCols=["cv", "sv", "x", "y", "z"], outputCol="raw"),
-              StandardScaler(inputCol="raw", outputCol="features"),
-              LogisticRegression(maxIter=30, regParam=0.01)]
+    stages = encoders("keep") + [
+        VectorAssembler(inputCols=["cv", "sv", "x", "y", "z"], outputCol="raw"),
+        StandardScaler(inputCol="raw", outputCol="features"),
+        LogisticRegression(maxIter=30, regParam=0.01)]
     g.emit(fit(g, stages, rows(1, 80)), FIELDS, SPECIAL + rows(2, 40))
 
 
@@ -102,13 +108,10 @@ def fused_onehot_keep_assembler_keep(g):
     """OneHotEncoder (keep, no dropLast) → VectorAssembler (keep) → LogisticRegression with
     a threshold, no scaler: unseen categories take the encoder's extra slot; NULL numbers
     become NaN in the assembled vector."""
-    stages = [StringIndexer(inputCols=["color", "shape"], outputCols=["ci", "si"],
-                            handleInvalid="keep"),
-              OneHotEncoder(inputCols=["ci", "si"], outputCols=["cv", "sv"],
-                            handleInvalid="keep", dropLast=False),
-              VectorAssembler(inputCols=["x", "cv", "y", "sv", "z"], outputCol="features",
-                              handleInvalid="keep"),
-              LogisticRegression(maxIter=30, regParam=0.05, threshold=0.3)]
+    stages = encoders("keep", handleInvalid="keep", dropLast=False) + [
+        VectorAssembler(inputCols=["x", "cv", "y", "sv", "z"], outputCol="features",
+                        handleInvalid="keep"),
+        LogisticRegression(maxIter=30, regParam=0.05, threshold=0.3)]
     g.emit(fit(g, stages, rows(3, 80)), FIELDS, SPECIAL + rows(4, 40))
 
 
@@ -117,13 +120,11 @@ def fused_skip_identity_scaler(g):
     """StringIndexer (skip) → OneHotEncoder → VectorAssembler (skip) → StandardScaler
     (neither mean nor std: the identity) → LogisticRegression: unseen categories and NULL or
     NaN numbers drop the row."""
-    stages = [StringIndexer(inputCols=["color", "shape"], outputCols=["ci", "si"],
-                            handleInvalid="skip"),
-              OneHotEncoder(inputCols=["ci", "si"], outputCols=["cv", "sv"]),
-              VectorAssembler(inputCols=["cv", "x", "sv", "y", "z"], outputCol="raw",
-                              handleInvalid="skip"),
-              StandardScaler(inputCol="raw", outputCol="features", withStd=False),
-              LogisticRegression(maxIter=30)]
+    stages = encoders("skip") + [
+        VectorAssembler(inputCols=["cv", "x", "sv", "y", "z"], outputCol="raw",
+                        handleInvalid="skip"),
+        StandardScaler(inputCol="raw", outputCol="features", withStd=False),
+        LogisticRegression(maxIter=30)]
     g.emit(fit(g, stages, rows(5, 80)), FIELDS, SPECIAL + rows(6, 40))
 
 
@@ -171,17 +172,14 @@ def fused_vector_input_constant_feature(g):
 def fused_assembled_vector_read_twice(g):
     """The assembled vector feeds a StandardScaler → LogisticRegression and a second
     LogisticRegression: the chain must not fuse away a column another stage reads."""
-    stages = [StringIndexer(inputCols=["color", "shape"], outputCols=["ci", "si"],
-                            handleInvalid="keep"),
-              OneHotEncoder(inputCols=["ci", "si"], outputCols=["cv", "sv"],
-                            handleInvalid="keep"),
-              VectorAssembler(inputCols=["cv", "sv", "x", "y", "z"], outputCol="raw",
-                              handleInvalid="keep"),
-              StandardScaler(inputCol="raw", outputCol="features"),
-              LogisticRegression(maxIter=30, regParam=0.01),
-              LogisticRegression(featuresCol="raw", maxIter=30, regParam=0.1,
-                                 predictionCol="p2", rawPredictionCol="r2",
-                                 probabilityCol="q2")]
+    stages = encoders("keep", handleInvalid="keep") + [
+        VectorAssembler(inputCols=["cv", "sv", "x", "y", "z"], outputCol="raw",
+                        handleInvalid="keep"),
+        StandardScaler(inputCol="raw", outputCol="features"),
+        LogisticRegression(maxIter=30, regParam=0.01),
+        LogisticRegression(featuresCol="raw", maxIter=30, regParam=0.1,
+                           predictionCol="p2", rawPredictionCol="r2",
+                           probabilityCol="q2")]
     g.emit(fit(g, stages, rows(9, 80)), FIELDS, SPECIAL + rows(10, 40))
 
 
@@ -190,11 +188,9 @@ def fused_tree_gbt_error(g):
     """StringIndexer (keep) → OneHotEncoder (error) → VectorAssembler (error) →
     GBTClassifier: the census_gbt shape, with NULL, NaN and infinite numbers and unseen
     categories."""
-    stages = [StringIndexer(inputCols=["color", "shape"], outputCols=["ci", "si"],
-                            handleInvalid="keep"),
-              OneHotEncoder(inputCols=["ci", "si"], outputCols=["cv", "sv"]),
-              VectorAssembler(inputCols=["cv", "sv", "x", "y", "z"], outputCol="features"),
-              GBTClassifier(maxIter=8, maxDepth=3, seed=3)]
+    stages = encoders("keep") + [
+        VectorAssembler(inputCols=["cv", "sv", "x", "y", "z"], outputCol="features"),
+        GBTClassifier(maxIter=8, maxDepth=3, seed=3)]
     g.emit(fit(g, stages, rows(11, 80)), FIELDS, SPECIAL + rows(12, 40))
 
 
@@ -216,13 +212,10 @@ def fused_tree_forest_vector_keep(g):
 def fused_tree_decision_tree_skip(g):
     """StringIndexer (skip) → OneHotEncoder (keep, no dropLast) → VectorAssembler (skip) →
     DecisionTreeRegressor: unseen categories and NULL or NaN numbers drop the row."""
-    stages = [StringIndexer(inputCols=["color", "shape"], outputCols=["ci", "si"],
-                            handleInvalid="skip"),
-              OneHotEncoder(inputCols=["ci", "si"], outputCols=["cv", "sv"],
-                            handleInvalid="keep", dropLast=False),
-              VectorAssembler(inputCols=["x", "cv", "sv", "y", "z"], outputCol="features",
-                              handleInvalid="skip"),
-              DecisionTreeRegressor(maxDepth=4, labelCol="x")]
+    stages = encoders("skip", handleInvalid="keep", dropLast=False) + [
+        VectorAssembler(inputCols=["x", "cv", "sv", "y", "z"], outputCol="features",
+                        handleInvalid="skip"),
+        DecisionTreeRegressor(maxDepth=4, labelCol="x")]
     g.emit(fit(g, stages, rows(15, 80)), FIELDS, SPECIAL + rows(16, 40))
 
 
