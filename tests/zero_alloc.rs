@@ -204,6 +204,19 @@ fn check_case(l: &Loaded, t: &mut Tally) {
     let mut status = vec![mlscore_status::Ok; flat_rows.len()];
 
     let mut session = l.model.session();
+    // The same model with only its last stage's outputs selected, so fused steps
+    // (plan/fuse.rs) run, fast paths and fallbacks alike.
+    let last = l.model.outputs().filter_map(|c| c.stage).max();
+    let names: Vec<String> = l
+        .model
+        .outputs()
+        .filter(|c| c.stage.is_some() && c.stage == last)
+        .map(|c| c.name.clone())
+        .collect();
+    let mut options = mlscore::LoadOptions::default();
+    options.select_outputs(&names);
+    let selected = mlscore::Model::load_with(&l.model_dir, &options).unwrap();
+    let mut selected_session = selected.session();
     let path = std::ffi::CString::new(l.model_dir.to_str().unwrap()).unwrap();
     let (mut m, mut s) = (null_mut(), null_mut());
     // SAFETY: valid path and out-pointers.
@@ -234,6 +247,20 @@ fn check_case(l: &Loaded, t: &mut Tally) {
             if measure {
                 t.check(&l.name, "Rust typed row", i, n);
                 t.outcome(&result);
+            }
+            // Rust API, typed row, selected outputs.
+            let n = allocations(|| {
+                selected_session.reset();
+                let r = selected_session
+                    .set_inputs(row)
+                    .and_then(|()| selected_session.score());
+                for k in 0..selected.outputs().count() {
+                    std::hint::black_box(selected_session.output(k));
+                }
+                std::hint::black_box(r.ok());
+            });
+            if measure {
+                t.check(&l.name, "Rust typed row, selected outputs", i, n);
             }
             // C API, typed row.
             let n = allocations(|| {
