@@ -665,6 +665,48 @@ mod tests {
     }
 
     #[test]
+    fn selected_outputs_are_checked_at_load() {
+        let path = testutil::assembler("error");
+        let (mut m, mut e) = (null_mut(), null_mut());
+        // SAFETY: live handles, NUL-terminated strings; every handle is freed once.
+        unsafe {
+            let all = load("error");
+            let name = CStr::from_ptr(mlscore_model_output_name(all, 0)).to_owned();
+            let o = mlscore_load_options_new();
+            assert_eq!(
+                mlscore_load_options_select_output(o, null()),
+                mlscore_status::NullArgument
+            );
+            assert_eq!(
+                mlscore_load_options_select_output(o, c"nope".as_ptr()),
+                mlscore_status::Ok
+            );
+            assert_eq!(
+                mlscore_model_load(path.as_ptr(), o, &mut m, &mut e),
+                mlscore_status::BadOption
+            );
+            assert!(m.is_null());
+            let column = CStr::from_ptr(mlscore_error_column(e)).to_str().unwrap();
+            assert_eq!(column, "nope");
+            mlscore_error_free(e);
+            mlscore_load_options_free(o);
+            let o = mlscore_load_options_new();
+            assert_eq!(
+                mlscore_load_options_select_output(o, name.as_ptr()),
+                mlscore_status::Ok
+            );
+            assert_eq!(
+                mlscore_model_load(path.as_ptr(), o, &mut m, null_mut()),
+                mlscore_status::Ok
+            );
+            assert_eq!(mlscore_model_output_count(m), 1);
+            mlscore_load_options_free(o);
+            mlscore_model_free(m);
+            mlscore_model_free(all);
+        }
+    }
+
+    #[test]
     fn introspection_describes_inputs_outputs_and_flat_layout() {
         let m = load("error");
         let mut ty = mlscore_type::Double;
