@@ -889,8 +889,8 @@ impl Forest {
         codes: &mut Vec<u32>,
         mut visit: impl FnMut(usize, f64),
     ) -> Result<(), u32> {
-        if let (Some(b), Features::Dense(v)) = (&self.binned, x) {
-            if v.len() >= self.max_feature.map_or(0, |m| m + 1) {
+        if let Some(b) = &self.binned {
+            if let Some(v) = self.dense_view(x, dense) {
                 self.binned_nodes(b, v, codes);
                 for (tree, &node) in codes.iter().enumerate() {
                     visit(
@@ -926,12 +926,24 @@ impl Forest {
         codes: &mut Vec<u32>,
         mut visit: impl FnMut(usize, u32),
     ) -> Result<(), u32> {
+        if let Some(v) = self.dense_view(x, dense) {
+            self.fast(v, codes, &mut visit);
+            return Ok(());
+        }
+        for tree in 0..self.roots.len() {
+            visit(tree, self.walk_checked(tree, &x)?);
+        }
+        Ok(())
+    }
+
+    /// The leading features the fast walks read, as a dense slice: a dense vector itself, or
+    /// a sparse one densified into `dense`. `None` when the vector is too short for some
+    /// split (the checked walk then fails only if it reaches one) or too wide to densify.
+    #[inline]
+    fn dense_view<'a>(&self, x: Features<'a>, dense: &'a mut Vec<f64>) -> Option<&'a [f64]> {
         let needed = self.max_feature.map_or(0, |m| m + 1);
         match x {
-            Features::Dense(v) if v.len() >= needed => {
-                self.fast(v, codes, &mut visit);
-                return Ok(());
-            }
+            Features::Dense(v) if v.len() >= needed => Some(v),
             Features::Sparse {
                 size,
                 indices,
@@ -945,15 +957,10 @@ impl Forest {
                         None => break,
                     }
                 }
-                self.fast(dense, codes, &mut visit);
-                return Ok(());
+                Some(dense)
             }
-            _ => {}
+            _ => None,
         }
-        for tree in 0..self.roots.len() {
-            visit(tree, self.walk_checked(tree, &x)?);
-        }
-        Ok(())
     }
 
     #[inline]
