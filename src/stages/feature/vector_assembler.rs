@@ -90,7 +90,11 @@ impl VectorAssemblerStep {
                 }
             }
             v.size = offset;
-            compress(v, &mut scratch, self.compress_rule);
+            // Every stored value is non-zero (NaN included), so the count `.compressed` needs
+            // is the length; only a vector it stores dense needs `compress`.
+            if !self.compress_rule.wants_sparse(v.values.len(), v.size) {
+                compress(v, &mut scratch, self.compress_rule);
+            }
             out.null = false;
             Ok(Flow::Continue)
         });
