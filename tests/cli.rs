@@ -28,6 +28,14 @@ fn mlscore(args: &[&std::ffi::OsStr]) -> std::process::Output {
         .unwrap()
 }
 
+fn assert_succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn attributes_arg() -> std::ffi::OsString {
     let mut arg = std::ffi::OsString::from("indexed_features=");
     arg.push(case().join("input_attributes.json"));
@@ -47,11 +55,7 @@ fn score_with_input_attributes_matches_spark() {
         "--input-attributes".as_ref(),
         &attributes_arg(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     let expected = common::read_jsonl(&case().join("expected.jsonl"));
     let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
     assert_eq!(lines.len(), expected.len());
@@ -88,11 +92,7 @@ fn without_input_attributes_the_load_error_says_what_to_declare() {
         "--input-attributes".as_ref(),
         &attributes_arg(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("indexed_features: vector[77]"), "{text}");
 }

@@ -11,6 +11,7 @@
 //! renders JSON, so it allocates by design and is not measured.
 
 mod cases;
+mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -206,15 +207,8 @@ fn check_case(l: &Loaded, t: &mut Tally) {
     let mut session = l.model.session();
     // The same model with only its last stage's outputs selected, so fused steps
     // (plan/fuse.rs) run, fast paths and fallbacks alike.
-    let last = l.model.outputs().filter_map(|c| c.stage).max();
-    let names: Vec<String> = l
-        .model
-        .outputs()
-        .filter(|c| c.stage.is_some() && c.stage == last)
-        .map(|c| c.name.clone())
-        .collect();
     let mut options = mlscore::LoadOptions::default();
-    options.select_outputs(&names);
+    options.select_outputs(&common::last_stage_outputs(&l.model));
     let selected = mlscore::Model::load_with(&l.model_dir, &options).unwrap();
     let mut selected_session = selected.session();
     let path = std::ffi::CString::new(l.model_dir.to_str().unwrap()).unwrap();

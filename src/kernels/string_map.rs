@@ -69,21 +69,18 @@ impl<V: Copy> StringMap<V> {
 
     /// Inserts `key` unless present; returns whether it was new (the first value is kept).
     pub fn insert_first(&mut self, key: &str, value: V) -> bool {
+        fn first<K: std::hash::Hash + Eq, V>(m: &mut FxHashMap<K, V>, k: K, v: V) -> bool {
+            match m.entry(k) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                    true
+                }
+                std::collections::hash_map::Entry::Occupied(_) => false,
+            }
+        }
         match ShortKey::of(key) {
-            Some(k) => match self.short.entry(k) {
-                std::collections::hash_map::Entry::Occupied(_) => false,
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(value);
-                    true
-                }
-            },
-            None => match self.long.entry(key.to_string()) {
-                std::collections::hash_map::Entry::Occupied(_) => false,
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(value);
-                    true
-                }
-            },
+            Some(k) => first(&mut self.short, k, value),
+            None => first(&mut self.long, key.to_string(), value),
         }
     }
 

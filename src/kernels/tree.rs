@@ -216,10 +216,9 @@ pub struct Forest {
     /// The forest with every split answered from a per-row code below 64, when it fits (see
     /// `Binned`); built by `seal` once every tree is in.
     binned: Option<Binned>,
-    /// Per leaf number, and per node (the value of its leaf, NaN for a split): one value
-    /// per leaf set by `set_leaf_values`, so `traverse_values` reads a tree's value with one
-    /// load from the node the walk ends on instead of two (leaf number, then value).
-    leaf_values: Vec<f64>,
+    /// Per node, the value `set_leaf_values` gave its leaf (NaN for a split), so
+    /// `traverse_values` reads a tree's value with one load from the node the binned walk
+    /// ends on instead of two (leaf number, then value).
     node_values: Vec<f64>,
 }
 
@@ -869,9 +868,8 @@ impl Forest {
         }
     }
 
-    /// Sets one value per leaf (indexed by leaf number) for `traverse_values`.
+    /// Indexes one value per leaf (`values[leaf number]`) by node for `traverse_values`.
     pub fn set_leaf_values(&mut self, values: &[f64]) {
-        self.leaf_values = values.to_vec();
         self.node_values = self
             .leaf_of
             .iter()
@@ -879,14 +877,15 @@ impl Forest {
             .collect();
     }
 
-    /// `traverse`, handing `visit(tree, value)` the value `set_leaf_values` gave the tree's
-    /// leaf (NaN if none was set).
+    /// `traverse`, handing `visit(tree, values[leaf])`. `values` must be the slice given to
+    /// `set_leaf_values`, which the binned walk reads by node; the other walks read it by leaf.
     #[inline]
     pub fn traverse_values(
         &self,
         x: Features<'_>,
         dense: &mut Vec<f64>,
         codes: &mut Vec<u32>,
+        values: &[f64],
         mut visit: impl FnMut(usize, f64),
     ) -> Result<(), u32> {
         if let Some(b) = &self.binned {
@@ -905,13 +904,7 @@ impl Forest {
             }
         }
         self.traverse(x, dense, codes, |tree, leaf| {
-            visit(
-                tree,
-                self.leaf_values
-                    .get(leaf as usize)
-                    .copied()
-                    .unwrap_or(f64::NAN),
-            )
+            visit(tree, values.get(leaf as usize).copied().unwrap_or(f64::NAN))
         })
     }
 

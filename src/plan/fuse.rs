@@ -20,24 +20,19 @@
 use super::step::{produce, Fault, Flow, SlotRead, StepResult};
 use super::{Plan, Slot, SlotIndex, Step};
 use crate::stages::classification::logistic_regression::LogisticRegressionStep;
-use crate::stages::feature::one_hot_encoder::OneHotEncoderStep;
+use crate::stages::feature::one_hot_encoder::{EncodedColumn, OneHotEncoderStep};
 use crate::stages::feature::standard_scaler::{ScaleKernel, StandardScalerStep};
 use crate::stages::feature::vector_assembler::VectorAssemblerStep;
 
 /// How the fast path reads one VectorAssembler input.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Part {
     /// A numeric column.
     Scalar(SlotIndex),
     /// A vector column, read as stored.
     Vector(SlotIndex),
-    /// A one-hot column of the fused encoder, read from the encoder's label column:
-    /// `categories` valid labels, `size` slots.
-    OneHot {
-        label: SlotIndex,
-        categories: f64,
-        size: usize,
-    },
+    /// A one-hot column of the fused encoder, read from the encoder's label column.
+    OneHot(EncodedColumn),
 }
 
 /// The head both fused chains share: `[OneHotEncoder →] VectorAssembler`, each with its stage.
@@ -77,8 +72,8 @@ impl AssemblerHead {
             add(i, x)
         };
         for part in &self.parts {
-            match *part {
-                Part::Scalar(slot) => {
+            match part {
+                &Part::Scalar(slot) => {
                     let s = slots.read(slot);
                     if s.null || s.num.is_nan() {
                         return None;
@@ -88,41 +83,30 @@ impl AssemblerHead {
                     }
                     offset += 1;
                 }
-                Part::Vector(slot) => {
+                &Part::Vector(slot) => {
                     let s = slots.read(slot);
                     if s.null {
                         return None;
                     }
-                    let v = &s.vec;
-                    if v.sparse {
-                        for (&i, &x) in v.indices.iter().zip(&v.values) {
-                            if x != 0.0 {
-                                put(offset + i as usize, x)?;
-                            }
+                    s.vec.try_for_each_active(|i, x| {
+                        if x != 0.0 {
+                            put(offset + i, x)
+                        } else {
+                            Some(())
                         }
-                    } else {
-                        for (i, &x) in v.values.iter().enumerate() {
-                            if x != 0.0 {
-                                put(offset + i, x)?;
-                            }
-                        }
-                    }
-                    offset += v.size;
+                    })?;
+                    offset += s.vec.size;
                 }
-                Part::OneHot {
-                    label,
-                    categories,
-                    size,
-                } => {
-                    let s = slots.read(label);
-                    // NaN fails the first comparison: the encoder's invalid-label path.
-                    if s.null || !(s.num >= 0.0 && s.num < categories) {
+                Part::OneHot(c) => {
+                    let s = slots.read(c.input);
+                    // An invalid label takes the encoder's own path (error or keep slot).
+                    if s.null || !c.is_valid(s.num) {
                         return None;
                     }
-                    if s.num < size as f64 {
-                        put(offset + s.num as usize, 1.0)?;
+                    if let Some(i) = c.slot(s.num) {
+                        put(offset + i as usize, 1.0)?;
                     }
-                    offset += size;
+                    offset += c.size;
                 }
             }
         }
@@ -347,11 +331,7 @@ fn chain_at(plan: &Plan, i: usize) -> Option<(usize, usize, Step)> {
                 .as_ref()
                 .and_then(|(o, _)| o.columns.iter().find(|c| c.output == x.slot));
             match encoded {
-                Some(c) => Part::OneHot {
-                    label: c.input,
-                    categories: c.categories,
-                    size: c.size,
-                },
+                Some(c) => Part::OneHot(c.clone()),
                 None if x.is_vector => Part::Vector(x.slot),
                 None => Part::Scalar(x.slot),
             }

@@ -262,18 +262,15 @@ impl Plan {
     /// output order; the others become hidden, which lets `fuse` skip building them. Every
     /// stage still runs, so rows are skipped or fail as without a selection.
     pub fn select_outputs(&mut self, names: &[String]) -> Result<(), LoadError> {
+        let available: Vec<&str> = self
+            .outputs
+            .iter()
+            .filter(|s| !self.dropped.contains(s))
+            .filter_map(|&s| self.columns.get(s).map(|c| c.name.as_str()))
+            .collect();
         for name in names {
-            let known = self.outputs.iter().any(|&s| {
-                !self.dropped.contains(&s) && self.columns.get(s).is_some_and(|c| &c.name == name)
-            });
-            if !known {
-                let mut available: Vec<&str> = self
-                    .outputs
-                    .iter()
-                    .filter(|s| !self.dropped.contains(s))
-                    .filter_map(|&s| self.columns.get(s).map(|c| c.name.as_str()))
-                    .collect();
-                available.truncate(40);
+            if !available.contains(&name.as_str()) {
+                let available = &available[..available.len().min(40)];
                 return Err(LoadError::new(
                     LoadErrorKind::BadOption,
                     format!(

@@ -72,6 +72,21 @@ impl VecBuf {
         }
     }
 
+    /// `for_each_active` that stops at the first `None` from `f`, and returns it.
+    #[inline]
+    pub fn try_for_each_active(&self, mut f: impl FnMut(usize, f64) -> Option<()>) -> Option<()> {
+        if self.sparse {
+            for (&i, &v) in self.indices.iter().zip(&self.values) {
+                f(i as usize, v)?;
+            }
+        } else {
+            for (i, &v) in self.values.iter().enumerate() {
+                f(i, v)?;
+            }
+        }
+        Some(())
+    }
+
     /// Number of stored entries whose value is not 0.0 (NaN counts as non-zero).
     pub fn num_nonzeros(&self) -> usize {
         self.values.iter().filter(|v| **v != 0.0).count()

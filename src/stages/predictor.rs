@@ -96,22 +96,23 @@ pub fn thresholds(meta: &Metadata, num_classes: usize) -> Result<Option<Vec<f64>
     Ok(Some(t))
 }
 
-/// Writes a classifier's outputs (those whose column is produced).
+/// Writes a classifier's outputs (those whose column is produced); rawPrediction and
+/// probability are always dense.
 #[inline]
 pub fn write_outputs(
     slots: &mut [Slot],
     o: &ClassifierOutputs,
-    raw: &VecBuf,
-    prob: &VecBuf,
+    raw: &[f64],
+    prob: &[f64],
     prediction: f64,
 ) {
     if let Some(s) = o.raw.and_then(|i| slots.get_mut(i)) {
         s.null = false;
-        s.vec.copy_from(raw);
+        s.vec.set_dense(raw);
     }
     if let Some(s) = o.probability.and_then(|i| slots.get_mut(i)) {
         s.null = false;
-        s.vec.copy_from(prob);
+        s.vec.set_dense(prob);
     }
     if let Some(s) = o.prediction.and_then(|i| slots.get_mut(i)) {
         s.set_num(prediction);

@@ -76,7 +76,7 @@ impl FmStep {
                 } else {
                     predictor::argmax(&raw.values) as f64
                 };
-                predictor::write_outputs(slots, outputs, &raw, &prob, prediction);
+                predictor::write_outputs(slots, outputs, &raw.values, &prob.values, prediction);
                 put_slot_vec(slots, scratch[0], raw);
                 put_slot_vec(slots, scratch[1], prob);
             }

@@ -40,7 +40,7 @@ impl LinearSvcStep {
         }
         // `raw2prediction` and `predict` agree: rawPrediction(1) = m > threshold.
         let prediction = if m > self.threshold { 1.0 } else { 0.0 };
-        predictor::write_outputs(slots, &self.outputs, &raw, &raw, prediction);
+        predictor::write_outputs(slots, &self.outputs, &raw.values, &raw.values, prediction);
         put_slot_vec(slots, self.scratch, raw);
         Ok(Flow::Continue)
     }

@@ -87,27 +87,24 @@ impl LogisticRegressionStep {
     }
 
     /// Writes a binomial model's outputs for margin `m` (a fused step computes `m` itself),
-    /// straight into the output slots: two-element arrays, no scratch vectors.
+    /// from two-element arrays, without scratch vectors.
     #[inline]
     pub fn finish_binomial(&self, slots: &mut [Slot], m: f64) {
         let raw = [-m, m];
         let mut prob = raw;
         self.raw_to_probability(&mut prob);
-        let prediction = if self.outputs.raw.is_none() && self.outputs.probability.is_some() {
-            self.probability_to_prediction(&prob)
+        let prediction = self.prediction(&raw, &prob);
+        predictor::write_outputs(slots, &self.outputs, &raw, &prob, prediction);
+    }
+
+    /// Spark derives the prediction from rawPrediction when that column is produced, else
+    /// from probability.
+    #[inline]
+    fn prediction(&self, raw: &[f64], prob: &[f64]) -> f64 {
+        if self.outputs.raw.is_none() && self.outputs.probability.is_some() {
+            self.probability_to_prediction(prob)
         } else {
-            self.raw_to_prediction(&raw, &prob)
-        };
-        if let Some(s) = self.outputs.raw.and_then(|i| slots.get_mut(i)) {
-            s.null = false;
-            s.vec.set_dense(&raw);
-        }
-        if let Some(s) = self.outputs.probability.and_then(|i| slots.get_mut(i)) {
-            s.null = false;
-            s.vec.set_dense(&prob);
-        }
-        if let Some(s) = self.outputs.prediction.and_then(|i| slots.get_mut(i)) {
-            s.set_num(prediction);
+            self.raw_to_prediction(raw, prob)
         }
     }
 
@@ -116,13 +113,8 @@ impl LogisticRegressionStep {
         let mut prob = take_slot_vec(slots, self.prob_scratch);
         prob.copy_from(&raw);
         self.raw_to_probability(&mut prob.values);
-        // Spark derives prediction from raw when that column is produced, else from probability.
-        let prediction = if self.outputs.raw.is_none() && self.outputs.probability.is_some() {
-            self.probability_to_prediction(&prob.values)
-        } else {
-            self.raw_to_prediction(&raw.values, &prob.values)
-        };
-        predictor::write_outputs(slots, &self.outputs, &raw, &prob, prediction);
+        let prediction = self.prediction(&raw.values, &prob.values);
+        predictor::write_outputs(slots, &self.outputs, &raw.values, &prob.values, prediction);
         put_slot_vec(slots, self.scratch, raw);
         put_slot_vec(slots, self.prob_scratch, prob);
     }

@@ -101,7 +101,7 @@ impl MlpStep {
                 self.semantics,
             )
         };
-        predictor::write_outputs(slots, &self.outputs, &a, &z, prediction);
+        predictor::write_outputs(slots, &self.outputs, &a.values, &z.values, prediction);
         put_slot_vec(slots, self.scratch[0], a);
         put_slot_vec(slots, self.scratch[1], z);
         Ok(Flow::Continue)

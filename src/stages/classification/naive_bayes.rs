@@ -60,7 +60,7 @@ impl NaiveBayesStep {
                 &raw.values,
                 &prob.values,
             );
-            predictor::write_outputs(slots, &self.outputs, &raw, &prob, prediction);
+            predictor::write_outputs(slots, &self.outputs, &raw.values, &prob.values, prediction);
         }
         put_slot_vec(slots, self.raw_scratch, raw);
         put_slot_vec(slots, self.prob_scratch, prob);

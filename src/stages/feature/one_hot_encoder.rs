@@ -27,6 +27,22 @@ pub struct EncodedColumn {
     pub size: usize,
 }
 
+impl EncodedColumn {
+    /// Whether `label` is a category seen at fit; NaN fails `label >= 0`, so it is invalid
+    /// like an unseen value.
+    #[inline]
+    pub fn is_valid(&self, label: f64) -> bool {
+        label >= 0.0 && label < self.categories
+    }
+
+    /// The slot index `index` sets, `None` past the vector (the dropped last category).
+    /// `idx.toInt`: truncation toward zero (1.5 → slot 1); `index >= 0` here.
+    #[inline]
+    pub fn slot(&self, index: f64) -> Option<u32> {
+        (index < self.size as f64).then_some(index as u32)
+    }
+}
+
 /// `OneHotEncoderModel.transform`.
 #[derive(Debug, Clone)]
 pub struct OneHotEncoderStep {
@@ -47,8 +63,7 @@ impl OneHotEncoderStep {
                     return Ok(());
                 }
                 let label = src.num;
-                // NaN fails `label >= 0`, so it is invalid like an unseen value.
-                let index = if label >= 0.0 && label < col.categories {
+                let index = if col.is_valid(label) {
                     label
                 } else if self.keep_invalid {
                     col.categories
@@ -62,9 +77,8 @@ impl OneHotEncoderStep {
                 };
                 out.null = false;
                 out.vec.reset_sparse(col.size);
-                if index < col.size as f64 {
-                    // `idx.toInt`: truncation toward zero (1.5 → slot 1); index >= 0 here.
-                    out.vec.indices.push(index as u32);
+                if let Some(i) = col.slot(index) {
+                    out.vec.indices.push(i);
                     out.vec.values.push(1.0);
                 }
                 Ok(())

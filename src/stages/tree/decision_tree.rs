@@ -63,7 +63,7 @@ impl DecisionTreeClassifierStep {
                     &raw.values,
                     &prob.values,
                 );
-                predictor::write_outputs(slots, &self.outputs, &raw, &prob, p);
+                predictor::write_outputs(slots, &self.outputs, &raw.values, &prob.values, p);
             }
             put_slot_vec(slots, self.raw_scratch, raw);
             put_slot_vec(slots, self.prob_scratch, prob);

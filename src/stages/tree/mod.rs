@@ -82,8 +82,8 @@ impl TreeModel {
         })
     }
 
-    /// `traverse` for a model whose forest has leaf values (`Forest::set_leaf_values`):
-    /// `visit(tree, value)`.
+    /// `traverse` handing each tree's leaf `prediction`: `visit(tree, value)`. The forest
+    /// must have been given `prediction` with `Forest::set_leaf_values`.
     #[inline]
     pub fn traverse_values(
         &self,
@@ -93,7 +93,8 @@ impl TreeModel {
         visit: impl FnMut(usize, f64),
     ) -> Result<(), Fault> {
         self.with_features(slots, features, scratch, |f, dense, codes| {
-            self.forest.traverse_values(f, dense, codes, visit)
+            self.forest
+                .traverse_values(f, dense, codes, &self.prediction, visit)
         })
     }
 

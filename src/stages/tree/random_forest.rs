@@ -73,7 +73,7 @@ impl RandomForestClassifierStep {
                 &raw.values,
                 &prob.values,
             );
-            predictor::write_outputs(slots, &self.outputs, raw, &prob, p);
+            predictor::write_outputs(slots, &self.outputs, &raw.values, &prob.values, p);
         }
         put_slot_vec(slots, self.prob_scratch, prob);
         if ok {
