@@ -1,5 +1,6 @@
 //! The `mlscore` command: `--input-attributes COLUMN=FILE` declares a raw input vector's ML
-//! attribute names, which a VectorSlicer selecting by `names` needs (the wild NSL-KDD model).
+//! attribute names, which a VectorSlicer selecting by `names` needs (the wild NSL-KDD model),
+//! and `--outputs` selects the output columns (the census_lr benchmark pipeline).
 
 mod common;
 
@@ -118,4 +119,60 @@ fn a_bad_attribute_file_is_named() {
         err.contains("attrs.json") && err.contains("no `num_attrs`"),
         "{err}"
     );
+}
+
+/// `--outputs` keeps only the named columns (the others are not built) and still scores like
+/// Spark; an unknown name fails the load naming it.
+#[test]
+fn selected_outputs_score_like_spark_and_unknown_ones_are_named() {
+    let case = common::repo().join("tests/spark/fixtures/bench-4.3.0/census_lr");
+    let expected = common::read_jsonl(&case.join("expected.jsonl"));
+    let rows: Vec<String> = std::fs::read_to_string(case.join("rows.jsonl"))
+        .unwrap()
+        .lines()
+        .take(expected.len())
+        .map(str::to_string)
+        .collect();
+    let dir = std::env::temp_dir().join(format!("mlscore-cli-outputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("rows.jsonl");
+    std::fs::write(&input, rows.join("\n") + "\n").unwrap();
+    let model = case.join("model");
+    let out = mlscore(&[
+        "score".as_ref(),
+        model.as_os_str(),
+        "--input".as_ref(),
+        input.as_os_str(),
+        "--outputs".as_ref(),
+        "probability,prediction".as_ref(),
+    ]);
+    assert_succeeded(&out);
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), expected.len());
+    for (line, want) in lines.iter().zip(&expected) {
+        let got: Json = serde_json::from_str(line).unwrap();
+        for column in ["probability", "prediction"] {
+            if let Some(problem) = common::compare(column, &want[column], &got[column], false) {
+                panic!("row {}: {problem}", want["_id"]);
+            }
+        }
+        for hidden in ["raw_features", "features", "rawPrediction", "workclass_idx"] {
+            assert!(got.get(hidden).is_none(), "{hidden} in {line}");
+        }
+    }
+    let out = mlscore(&[
+        "score".as_ref(),
+        model.as_os_str(),
+        "--input".as_ref(),
+        input.as_os_str(),
+        "--outputs".as_ref(),
+        "prediction,nope".as_ref(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("column `nope`") && err.contains("selected output"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
